@@ -1,0 +1,11 @@
+#!/usr/bin/env bun
+/**
+ * The executable's entry: always runs, never asks `import.meta.main`. Bun's Windows binaries built
+ * through Bun.build report import.meta.main = false for their own entry (seen with Bun 1.4.5: the
+ * embedded module is named without ".exe"), so a guarded entry would exit 0 having done nothing.
+ */
+import { agent } from "./cli.ts";
+import { runCli } from "./cli/run-cli.ts";
+import { commands } from "./commands/index.ts";
+
+process.exitCode = await runCli(agent, commands, process.argv.slice(2));

@@ -1,0 +1,53 @@
+import { createHash } from "node:crypto";
+import type { InstanceData } from "../model/instance-data.ts";
+
+/** User-data is shown by size, digest and its first line when that is a `#` header: never its body,
+ * which may hold passwords. */
+function describeBlob(bytes: Uint8Array | undefined) {
+  if (!bytes) return undefined;
+  const firstLine = new TextDecoder().decode(bytes.subarray(0, 80)).split("\n")[0] ?? "";
+  return {
+    bytes: bytes.length,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    header: /^#[!A-Za-z0-9-]/.test(firstLine) ? firstLine.trim() : undefined,
+  };
+}
+
+/** InstanceData as a JSON-safe object with nothing secret in it, for --json and for the summary. */
+export function viewInstanceData(data: InstanceData) {
+  return {
+    source: data.source,
+    instanceId: data.instanceId,
+    hostname: data.hostname,
+    publicKeys: data.publicKeys,
+    network: data.network && { format: data.network.format, source: data.network.source },
+    userData: describeBlob(data.userData),
+    vendorData: describeBlob(data.vendorData),
+    metadata: data.metadata,
+  };
+}
+
+export type InstanceDataView = ReturnType<typeof viewInstanceData>;
+
+function blobLine(blob: ReturnType<typeof describeBlob>): string {
+  if (!blob) return "none";
+  return `${blob.bytes} bytes${blob.header ? `, ${blob.header}` : ""}, sha256 ${blob.sha256.slice(0, 12)}…`;
+}
+
+/** The same view as aligned text for a person. */
+export function formatInstanceData(view: InstanceDataView): string {
+  const keys = view.publicKeys.map((k) => k.split(/\s+/).slice(0, 1).concat(k.split(/\s+/).slice(2)).join(" ") || k);
+  const rows: [string, string][] = [
+    ["source", `${view.source.transport} ${view.source.location}`],
+    ["instance-id", view.instanceId],
+    ["hostname", view.hostname ?? "(not given)"],
+    ["ssh keys", keys.length ? keys.join("; ") : "none"],
+    ["network", view.network ? `${view.network.format} from ${view.network.source}` : "none (left as it is)"],
+    ["user-data", blobLine(view.userData)],
+    ["vendor-data", blobLine(view.vendorData)],
+  ];
+  const extra = Object.keys(view.metadata);
+  if (extra.length) rows.push(["other meta-data", extra.join(", ")]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n");
+}
