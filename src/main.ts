@@ -8,4 +8,6 @@ import { agent } from "./cli.ts";
 import { runCli } from "./cli/run-cli.ts";
 import { commands } from "./commands/index.ts";
 
-process.exitCode = await runCli(agent, commands, process.argv.slice(2));
+void runCli(agent, commands, process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,14 +1,7 @@
-import type { ConsolaInstance } from "consola";
-import { UsageError } from "../errors.ts";
-import { createLogger, isLogLevelName, type LogLevelName } from "../host/logger.ts";
+import type { ConsolaInstance } from "consola/core";
 import { createRealHost } from "../host/real.ts";
 import type { Host } from "../host/types.ts";
-
-export interface GlobalFlags {
-  root?: string;
-  json?: boolean;
-  "log-level"?: string;
-}
+import { loggerFor, type GlobalFlags } from "./logger-for.ts";
 
 export interface CommandContext {
   host: Host;
@@ -16,24 +9,9 @@ export interface CommandContext {
   json: boolean;
 }
 
-export function logLevelOf(flag: string | undefined, env: string | undefined): LogLevelName {
-  const chosen = flag ?? env ?? "info";
-  if (!isLogLevelName(chosen)) {
-    const from = flag !== undefined ? "--log-level" : "TETHER_LOG_LEVEL";
-    throw new UsageError(`${from} ${JSON.stringify(chosen)}: expected silent, error, warn, info, debug or trace`);
-  }
-  return chosen;
-}
-
-/** Human logs on a terminal; JSON lines for journald, serial consoles, and anything with --json. */
-export function loggerFor(flags: GlobalFlags): ConsolaInstance {
-  const level = logLevelOf(flags["log-level"], process.env.TETHER_LOG_LEVEL);
-  return createLogger({ level, json: flags.json === true || !process.stderr.isTTY });
-}
-
 /** The machine (or the --root tree) as the commands see it. */
-export function contextFor(flags: GlobalFlags): CommandContext {
+export async function contextFor(flags: GlobalFlags): Promise<CommandContext> {
   const log = loggerFor(flags);
-  const host = createRealHost({ root: flags.root ?? "/", log });
+  const host = await createRealHost({ root: flags.root ?? "/", log });
   return { host, log, json: flags.json === true };
 }

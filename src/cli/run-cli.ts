@@ -1,7 +1,7 @@
 import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { EXIT, InputError, TetherError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { loggerFor } from "./context.ts";
+import { loggerFor } from "./logger-for.ts";
 import { globalArgs } from "./global-args.ts";
 import { printJson, printText } from "./output.ts";
 import { checkArgs, commandFirst } from "./strict-args.ts";

@@ -33,8 +33,8 @@ const boot: AgentCommand = defineCommand({
   },
   async run({ args }) {
     if (!args.seed) throw new NotBuiltError("probing for a transport (agent boot without --seed)", 3);
-    const { log, json } = contextFor(args);
-    const seedFs = createRealFs(checkedRoot(args.seed, "--seed"));
+    const { log, json } = await contextFor(args);
+    const seedFs = createRealFs(await checkedRoot(args.seed, "--seed"));
     if (await seedFs.exists("/openstack")) throw new NotBuiltError("reading a config-drive tree (--seed with openstack/)", 4);
     const data = await readNocloudSeed(seedFs, args.seed);
     log.withTag("boot").info(`instance ${data.instanceId} from ${data.source.transport} ${data.source.location}`);

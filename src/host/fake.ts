@@ -1,4 +1,4 @@
-import { createConsola, type ConsolaInstance } from "consola";
+import { createConsola, type ConsolaInstance } from "consola/core";
 import { createFetch } from "ofetch";
 import { checkArgv } from "./real-run.ts";
 import { createFakeFs, type FakeFs, type FakeTree } from "./fake-fs.ts";

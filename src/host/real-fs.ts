@@ -1,4 +1,4 @@
-import { constants, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { toFsError } from "./fs-error.ts";
 import { components, joinRoot, resolveInRoot } from "./resolve-in-root.ts";
@@ -94,7 +94,8 @@ function absentAsNull(error: unknown): null {
 }
 
 async function writeNoFollow(path: string, data: string | Uint8Array, options: WriteOptions): Promise<void> {
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fsp.constants;
+  const flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
   // Created 0600 and widened afterwards, so the content is never readable by others in between.
   const handle = await fsp.open(path, flags, 0o600);
   try {

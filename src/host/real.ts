@@ -1,6 +1,6 @@
-import type { ConsolaInstance } from "consola";
+import type { ConsolaInstance } from "consola/core";
 import { ofetch } from "ofetch";
-import { realpathSync, statSync } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { createRealFs } from "./real-fs.ts";
@@ -19,19 +19,19 @@ function platformOf(name: string): Platform {
 }
 
 /** A directory named on the command line must exist: a typo in --root must not become a fresh tree. */
-export function checkedRoot(dir: string, flag = "--root"): string {
+export async function checkedRoot(dir: string, flag = "--root"): Promise<string> {
   let real: string;
   try {
-    real = realpathSync(resolve(dir));
+    real = await realpath(resolve(dir));
   } catch {
     throw new UsageError(`${flag} ${dir}: no such directory`);
   }
-  if (!statSync(real).isDirectory()) throw new UsageError(`${flag} ${dir}: not a directory`);
+  if (!(await stat(real)).isDirectory()) throw new UsageError(`${flag} ${dir}: not a directory`);
   return real;
 }
 
-export function createRealHost(options: RealHostOptions): Host {
-  const root = options.root === "/" ? "/" : checkedRoot(options.root);
+export async function createRealHost(options: RealHostOptions): Promise<Host> {
+  const root = options.root === "/" ? "/" : await checkedRoot(options.root);
   return {
     root,
     fs: createRealFs(root),

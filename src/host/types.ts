@@ -1,4 +1,4 @@
-import type { ConsolaInstance } from "consola";
+import type { ConsolaInstance } from "consola/core";
 import type { $Fetch } from "ofetch";
 
 export type FileType = "file" | "dir" | "symlink" | "block" | "char" | "fifo" | "socket";

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { InstanceData } from "../model/instance-data.ts";
 
 /** User-data is shown by size, digest and its first line when that is a `#` header: never its body,
@@ -8,7 +7,7 @@ function describeBlob(bytes: Uint8Array | undefined) {
   const firstLine = new TextDecoder().decode(bytes.subarray(0, 80)).split("\n")[0] ?? "";
   return {
     bytes: bytes.length,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
+    sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex"),
     header: /^#[!A-Za-z0-9-]/.test(firstLine) ? firstLine.trim() : undefined,
   };
 }
