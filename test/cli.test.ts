@@ -28,7 +28,7 @@ describe("agent CLI", () => {
     });
   }
 
-  const notBuilt: [string, number][] = [["daemon", 8], ["probe", 3], ["status", 7], ["validate", 5], ["render-network", 6], ["install", 7]];
+  const notBuilt: [string, number][] = [["daemon", 8], ["status", 7], ["validate", 5], ["render-network", 6], ["install", 7]];
   for (const [name, issue] of notBuilt) {
     test(`agent ${name} says it is not built yet and exits 2`, async () => {
       const run = await runAgent([name]);
@@ -42,7 +42,7 @@ describe("agent CLI", () => {
     [[], "no command given"],
     [["bogus"], 'unknown command "bogus"'],
     [["--bogus"], "unknown option --bogus"],
-    [["boot", "--dryrun"], "agent boot: unknown option --dryrun"],
+    [["boot", "--seed", "examples/nocloud", "--dryrun"], "agent boot: unknown option --dryrun"],
     [["version", "extra"], "agent version: unexpected argument"],
     [["boot", "--seed"], "agent boot: --seed needs a value"],
     [["version", "--log-level", "loud"], '--log-level "loud": expected silent, error, warn, info, debug or trace'],
@@ -63,9 +63,9 @@ describe("agent CLI", () => {
   });
 
   test("--json errors are JSON on stdout too", async () => {
-    const run = await runAgent(["probe", "--json"]);
+    const run = await runAgent(["daemon", "--json"]);
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout)).toEqual({ error: { message: "agent probe is not built yet (issue #3); nothing was done" } });
+    expect(JSON.parse(run.stdout)).toEqual({ error: { message: "agent daemon is not built yet (issue #8); nothing was done" } });
   });
 
   test("--log-level debug and $TETHER_LOG_LEVEL show the start-up line on stderr, never on stdout", async () => {

@@ -1,13 +1,22 @@
 import { defineCommand } from "citty";
 import { contextFor } from "../cli/context.ts";
 import { globalArgs } from "../cli/global-args.ts";
+import { budgetOf, metadataUrlOf, probeArgs } from "../cli/probe-flags.ts";
 import { printJson, printText } from "../cli/output.ts";
 import type { AgentCommand } from "../cli/run-cli.ts";
-import { NotBuiltError } from "../errors.ts";
+import { HostError, NotBuiltError, UsageError } from "../errors.ts";
+import type { Host } from "../host/types.ts";
+import type { InstanceData } from "../model/instance-data.ts";
+import type { TransportName } from "../model/transport-names.ts";
+import { probe, type ProbeOptions } from "../probe/index.ts";
+import { BOOT_ORDER } from "../probe/rank.ts";
+import { readInstanceData } from "../transports/read-instance-data.ts";
 import { checkedRoot } from "../host/real.ts";
 import { createRealFs } from "../host/real-fs.ts";
 import { formatInstanceData, viewInstanceData } from "../report/instance-data-view.ts";
-import { readNocloudSeed } from "../transports/nocloud/read-seed.ts";
+import { readNocloudSeed, treeSeed } from "../transports/nocloud/read-seed.ts";
+import { configDriveSource } from "../transports/openstack/config-drive-source.ts";
+import { readOpenstack } from "../transports/openstack/read-openstack.ts";
 
 /** What boot cannot do yet, said in every dry run so nobody mistakes the output for a full plan. */
 const MISSING = [
@@ -15,6 +24,29 @@ const MISSING = [
   { what: "network rendering", issue: 6 },
   { what: "planning and applying changes", issue: 7 },
 ];
+
+function transportOf(flag: string | undefined): TransportName | undefined {
+  if (flag === undefined) return undefined;
+  if (!(BOOT_ORDER as readonly string[]).includes(flag)) throw new UsageError(`--transport ${JSON.stringify(flag)}: expected one of ${BOOT_ORDER.join(", ")}`);
+  return flag as TransportName;
+}
+
+async function readSeedDir(seed: string): Promise<InstanceData> {
+  const seedFs = createRealFs(await checkedRoot(seed, "--seed"));
+  if (await seedFs.exists("/openstack")) return readOpenstack(configDriveSource(seedFs, seed), "config-drive");
+  return readNocloudSeed(treeSeed(seedFs, seed));
+}
+
+/** Without --seed, the probe says where the instance data is. */
+async function readProbed(host: Host, options: ProbeOptions): Promise<InstanceData> {
+  const result = await probe(host, options);
+  const chosen = result.candidates.find((c) => c.transport === result.chosen);
+  if (!chosen) {
+    const seen = result.candidates.map((c) => `  ${c.transport}: ${c.verdict}: ${c.evidence[0] ?? ""}`).join("\n");
+    throw new HostError(`no source of instance data found (agent probe shows the evidence):\n${seen}`);
+  }
+  return readInstanceData(host, chosen);
+}
 
 const boot: AgentCommand = defineCommand({
   meta: {
@@ -28,15 +60,21 @@ const boot: AgentCommand = defineCommand({
     seed: {
       type: "string",
       valueHint: "DIR",
-      description: "Read instance data from a NoCloud seed directory (meta-data, user-data, network-config) instead of probing",
+      description: "Read instance data from a directory instead of probing: a NoCloud seed (meta-data, user-data, …) or a config-drive tree (openstack/…)",
     },
+    transport: {
+      type: "string",
+      valueHint: "NAME",
+      description: `Use this source and look for no other: ${BOOT_ORDER.join(", ")}`,
+    },
+    ...probeArgs,
   },
   async run({ args }) {
-    if (!args.seed) throw new NotBuiltError("probing for a transport (agent boot without --seed)", 3);
-    const { log, json } = await contextFor(args);
-    const seedFs = createRealFs(await checkedRoot(args.seed, "--seed"));
-    if (await seedFs.exists("/openstack")) throw new NotBuiltError("reading a config-drive tree (--seed with openstack/)", 4);
-    const data = await readNocloudSeed(seedFs, args.seed);
+    const transport = transportOf(args.transport);
+    if (args.seed && transport) throw new UsageError("--seed and --transport both name the source: give one");
+    const probeOptions = { metadataUrl: metadataUrlOf(args["metadata-url"]), budgetMs: budgetOf(args["budget-ms"]), startedAt: 0, ...(transport ? { only: transport } : {}) };
+    const { host, log, json } = await contextFor(args);
+    const data = args.seed ? await readSeedDir(args.seed) : await readProbed(host, probeOptions);
     log.withTag("boot").info(`instance ${data.instanceId} from ${data.source.transport} ${data.source.location}`);
     if (!args["dry-run"]) throw new NotBuiltError("applying instance data (agent boot without --dry-run)", 7);
 
@@ -51,6 +89,8 @@ const boot: AgentCommand = defineCommand({
 });
 
 boot.examples = [
+  "agent boot --dry-run                                              # probe, read, print; change nothing",
+  "agent boot --dry-run --transport nocloud                          # only a cidata disk; nothing else is asked",
   "agent boot --dry-run --seed examples/nocloud --root /tmp/target   # read a NoCloud seed, change nothing",
   "agent boot --dry-run --seed examples/nocloud --json               # the same as JSON (secrets redacted)",
 ];

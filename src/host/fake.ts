@@ -3,7 +3,8 @@ import { createFetch } from "ofetch";
 import { checkArgv } from "./real-run.ts";
 import { createFakeFs, type FakeFs, type FakeTree } from "./fake-fs.ts";
 import { sleep } from "./sleep.ts";
-import type { Host, Platform, RunOptions, RunResult } from "./types.ts";
+import { HostError } from "../errors.ts";
+import type { ByteStream, Host, Platform, RunOptions, RunResult } from "./types.ts";
 
 export type FakeProgram = (argv: readonly string[], options: RunOptions) => Partial<RunResult> | Promise<Partial<RunResult>>;
 
@@ -13,6 +14,8 @@ export interface FakeHostOptions {
   programs?: Record<string, FakeProgram>;
   /** Answers HTTP; the default refuses every request, as a machine with no network would. */
   fetch?: (request: Request) => Response | Promise<Response>;
+  /** Byte streams by path, for the protocol layers' tests. */
+  streams?: Record<string, () => ByteStream | Promise<ByteStream>>;
   platform?: Platform;
   env?: Record<string, string>;
   now?: number;
@@ -56,6 +59,11 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
       return { code: 0, stdout: "", stderr: "", timedOut: false, ...(await program(argv, runOptions)) };
     },
     http: createFetch({ fetch: fakeFetch(handler) }),
+    async openStream(path) {
+      const open = options.streams?.[path];
+      if (!open) throw new HostError(`open ${path}: no such file or directory`);
+      return open();
+    },
     platform: options.platform ?? "linux",
     env: options.env ?? {},
     now: () => clock.now,

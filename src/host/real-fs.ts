@@ -1,4 +1,4 @@
-import type { Stats } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { toFsError } from "./fs-error.ts";
 import { components, joinRoot, resolveInRoot } from "./resolve-in-root.ts";
@@ -18,11 +18,24 @@ function toStat(s: Stats): FileStat {
   return { type: fileType(s), size: s.size, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtimeMs: s.mtimeMs };
 }
 
+/**
+ * Metadata calls (readlink, stat, readdir) are made synchronously: they take microseconds, while a
+ * trip through the thread pool costs far more, and the probe makes hundreds of them at every boot.
+ * Reads of file contents stay asynchronous, since a device (a CD-ROM spinning up) may be slow.
+ */
 async function readLinkOrNull(hostPath: string): Promise<string | null> {
   try {
-    return await fsp.readlink(hostPath);
+    return readlinkSync(hostPath);
   } catch {
     return null; // not a link, or absent: resolution goes on and the final syscall reports it
+  }
+}
+
+function statOrNull(stat: () => Stats): FileStat | null {
+  try {
+    return toStat(stat());
+  } catch (error) {
+    return absentAsNull(error);
   }
 }
 
@@ -47,9 +60,9 @@ export function createRealFs(root: string): RootedFs {
   return {
     root,
     realPath: (path) => guarded("resolve", path, true, async (p) => p),
-    stat: (path) => guarded("stat", path, true, (p) => fsp.stat(p).then(toStat, absentAsNull)),
-    lstat: (path) => guarded("lstat", path, false, (p) => fsp.lstat(p).then(toStat, absentAsNull)),
-    exists: (path) => guarded("stat", path, true, (p) => fsp.stat(p).then(() => true, () => false)),
+    stat: (path) => guarded("stat", path, true, async (p) => statOrNull(() => statSync(p))),
+    lstat: (path) => guarded("lstat", path, false, async (p) => statOrNull(() => lstatSync(p))),
+    exists: (path) => guarded("stat", path, true, async (p) => statSync(p, { throwIfNoEntry: false }) !== undefined),
     readFile: (path) => guarded("read", path, true, async (p) => new Uint8Array(await fsp.readFile(p))),
     readText: (path) => guarded("read", path, true, (p) => fsp.readFile(p, "utf8")),
     readRange: (path, offset, length) =>
@@ -63,7 +76,7 @@ export function createRealFs(root: string): RootedFs {
           await handle.close();
         }
       }),
-    list: (path) => guarded("list", path, true, async (p) => (await fsp.readdir(p)).sort()),
+    list: (path) => guarded("list", path, true, async (p) => readdirSync(p).sort()),
     readlink: (path) => guarded("readlink", path, false, (p) => fsp.readlink(p)),
     writeFile: (path, data, options) => guarded("write", path, false, (p) => writeNoFollow(p, data, options)),
     mkdir: (path, options) =>

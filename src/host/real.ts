@@ -2,11 +2,12 @@ import type { ConsolaInstance } from "consola/core";
 import { ofetch } from "ofetch";
 import { realpath, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { HostError, UsageError } from "../errors.ts";
 import { createRealFs } from "./real-fs.ts";
 import { runProgram } from "./real-run.ts";
 import { sleep } from "./sleep.ts";
-import type { Host, Platform } from "./types.ts";
+import { connectUnix, openDevice } from "./real-stream.ts";
+import type { ByteStream, Host, Platform, RootedFs } from "./types.ts";
 
 export interface RealHostOptions {
   /** "/" for the running system, or a directory holding a target system (an image, a test tree). */
@@ -30,11 +31,22 @@ export async function checkedRoot(dir: string, flag = "--root"): Promise<string>
   return real;
 }
 
+async function openStreamIn(fs: RootedFs, path: string): Promise<ByteStream> {
+  const stat = await fs.stat(path);
+  if (!stat) throw new HostError(`open ${path}: no such file or directory`);
+  const hostPath = await fs.realPath(path);
+  if (stat.type === "socket") return connectUnix(hostPath, path);
+  if (stat.type === "char") return openDevice(hostPath, path);
+  throw new HostError(`open ${path}: a ${stat.type}, not a socket or a character device`);
+}
+
 export async function createRealHost(options: RealHostOptions): Promise<Host> {
   const root = options.root === "/" ? "/" : await checkedRoot(options.root);
+  const fs = createRealFs(root);
   return {
     root,
-    fs: createRealFs(root),
+    fs,
+    openStream: (path) => openStreamIn(fs, path),
     run: runProgram,
     // No retries by default: every caller states its own retry and timeout budget.
     http: ofetch.create({ retry: 0 }),

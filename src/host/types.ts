@@ -1,5 +1,8 @@
 import type { ConsolaInstance } from "consola/core";
 import type { $Fetch } from "ofetch";
+import type { ByteStream } from "./byte-stream.ts";
+
+export type { ByteStream } from "./byte-stream.ts";
 
 export type FileType = "file" | "dir" | "symlink" | "block" | "char" | "fifo" | "socket";
 
@@ -71,6 +74,8 @@ export interface Host {
   /** Runs a program with an argv array: no shell ever sees the arguments. */
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
   readonly http: $Fetch;
+  /** Opens a unix socket or a character device (xenbus, a virtio-serial port) inside the root. */
+  openStream(path: string): Promise<ByteStream>;
   readonly platform: Platform;
   readonly env: Readonly<Record<string, string | undefined>>;
   now(): number;

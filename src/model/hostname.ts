@@ -11,3 +11,9 @@ export const HostnameSchema = v.pipe(
   v.string(),
   v.check(isHostname, (issue) => `expected a host name (letters, digits, inner hyphens; labels of 1-63, 253 in all), got ${JSON.stringify(issue.input)}`),
 );
+
+/** A cloud's host name may be an FQDN: the machine's name is its first label, the FQDN kept beside it. */
+export function splitHostname(name: string): { hostname: string; fqdn?: string } {
+  const dot = name.indexOf(".");
+  return dot < 0 ? { hostname: name } : { hostname: name.slice(0, dot), fqdn: name };
+}

@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { InputError } from "../errors.ts";
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -15,4 +16,12 @@ export function requireMapping(value: unknown, source: string, what: string): Re
   if (value === null || value === undefined) return {};
   if (isRecord(value)) return value;
   throw new InputError(source, [{ path: "", message: `expected a mapping of ${what}, got ${kindOf(value)}` }]);
+}
+
+/**
+ * valibot's record() takes a list for a record (its keys "0", "1", …); cloud data must not get away
+ * with that, so a mapping is checked to be one first.
+ */
+export function recordOf<S extends v.GenericSchema>(value: S) {
+  return v.pipe(v.custom<Record<string, unknown>>(isRecord, (issue) => `expected a mapping, got ${kindOf(issue.input)}`), v.record(v.string(), value));
 }

@@ -18,7 +18,10 @@ export function viewInstanceData(data: InstanceData) {
     source: data.source,
     instanceId: data.instanceId,
     hostname: data.hostname,
+    fqdn: data.fqdn,
     publicKeys: data.publicKeys,
+    adminPassword: data.adminPassword ? "[redacted]" : undefined,
+    files: data.files.map((f) => ({ path: f.path, bytes: f.content.length })),
     network: data.network && { format: data.network.format, source: data.network.source },
     userData: describeBlob(data.userData),
     vendorData: describeBlob(data.vendorData),
@@ -39,12 +42,14 @@ export function formatInstanceData(view: InstanceDataView): string {
   const rows: [string, string][] = [
     ["source", `${view.source.transport} ${view.source.location}`],
     ["instance-id", view.instanceId],
-    ["hostname", view.hostname ?? "(not given)"],
+    ["hostname", view.hostname ? `${view.hostname}${view.fqdn ? ` (${view.fqdn})` : ""}` : "(not given)"],
     ["ssh keys", keys.length ? keys.join("; ") : "none"],
     ["network", view.network ? `${view.network.format} from ${view.network.source}` : "none (left as it is)"],
     ["user-data", blobLine(view.userData)],
     ["vendor-data", blobLine(view.vendorData)],
   ];
+  if (view.adminPassword) rows.push(["admin password", "given (not shown)"]);
+  if (view.files.length) rows.push(["files", view.files.map((f) => `${f.path} (${f.bytes} bytes)`).join(", ")]);
   const extra = Object.keys(view.metadata);
   if (extra.length) rows.push(["other meta-data", extra.join(", ")]);
   const width = Math.max(...rows.map(([k]) => k.length));

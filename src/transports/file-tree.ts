@@ -1,7 +1,14 @@
-import type { RootedFs } from "../host/types.ts";
+import type { FileStat } from "../host/types.ts";
 
 /**
- * What a file-based transport needs from where its files are: a seed directory (a rooted fs) today,
- * an ISO9660 or FAT image read by our own readers (issue #4) tomorrow.
+ * A read-only tree of files, as a file-based transport needs it: a seed directory (a RootedFs
+ * satisfies this), or an ISO9660 or FAT image read by our own readers, straight from the device.
+ * Paths are absolute inside the tree ("/openstack/latest/meta_data.json").
  */
-export type FileTree = Pick<RootedFs, "readFile" | "stat">;
+export interface FileTree {
+  /** null when the path does not exist. Only "file" and "dir" appear for images. */
+  stat(path: string): Promise<FileStat | null>;
+  readFile(path: string): Promise<Uint8Array>;
+  /** Names in a directory, sorted. */
+  list(path: string): Promise<string[]>;
+}

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Workspace } from "../helpers/make-images.ts";
 import { runAgent } from "../helpers/run-agent.ts";
 
 const temps: string[] = [];
@@ -60,23 +61,86 @@ describe("agent boot", () => {
     expect(run.stderr).toContain("instance-id: required");
   });
 
-  const notBuilt: [string, string[], string][] = [
-    ["without --seed (probing)", ["boot", "--dry-run"], "issue #3"],
-    ["without --dry-run (applying)", ["boot", "--seed", "examples/nocloud"], "issue #7"],
-  ];
-  for (const [name, argv, issue] of notBuilt) {
-    test(`not built yet ${name}: exit 2, nothing done`, async () => {
-      const run = await runAgent(argv);
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain(`is not built yet (${issue}); nothing was done`);
-    });
-  }
-
-  test("a config-drive tree as --seed is named as not built yet", async () => {
-    const seed = tempDir({ "openstack/latest/meta_data.json": "{}" });
-    const run = await runAgent(["boot", "--dry-run", "--seed", seed]);
+  test("not built yet without --dry-run (applying): exit 2, nothing done", async () => {
+    const run = await runAgent(["boot", "--seed", "examples/nocloud"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("reading a config-drive tree (--seed with openstack/) is not built yet (issue #4)");
+    expect(run.stderr).toContain("is not built yet (issue #7); nothing was done");
+  });
+
+  test("without --seed it probes; nothing found is exit 1 with the evidence", async () => {
+    const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const url = `http://127.0.0.1:${listener.port}`;
+    listener.stop(true);
+    const run = await runAgent(["boot", "--dry-run", "--root", tempDir(), "--metadata-url", url]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("no source of instance data found");
+    expect(run.stderr).toContain("config-drive: absent: no device labelled config-2");
+  });
+
+  test("--transport names the only source looked at; --seed and --transport together are refused", async () => {
+    const seen: string[] = [];
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req) => (seen.push(req.url), new Response("latest\n")) });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      const run = await runAgent(["boot", "--dry-run", "--root", tempDir(), "--transport", "xenstore", "--metadata-url", url]);
+      expect(run.code).toBe(1);
+      expect(seen).toEqual([]);
+      const both = await runAgent(["boot", "--dry-run", "--seed", "examples/nocloud", "--transport", "nocloud"]);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain("--seed and --transport both name the source");
+      const wrong = await runAgent(["boot", "--dry-run", "--transport", "virtio", "--metadata-url", url]);
+      expect(wrong.stderr).toContain('--transport "virtio": expected one of config-drive, nocloud, xenstore, metadata-http');
+      const found = await runAgent(["boot", "--dry-run", "--root", tempDir(), "--transport", "metadata-http", "--metadata-url", url]);
+      expect(found.code).toBe(2);
+      expect(found.stderr).toContain(`reading instance data from metadata-http at ${url} is not built yet (issue #4)`);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("without --seed: the probe finds a CIDATA disk, and boot reads the seed from it with our FAT reader", async () => {
+    const ws = new Workspace();
+    try {
+      const tree = ws.tree("seed", { "meta-data": "instance-id: iid-from-disk\nlocal-hostname: disk-host\n", "user-data": "#cloud-config\n" });
+      const image = await ws.fat(16, "CIDATA", 32768, tree, "cidata.img");
+      const root = tempDir({ "sys/class/block/vdb/dev": "254:16\n" });
+      mkdirSync(join(root, "dev"));
+      writeFileSync(join(root, "dev/vdb"), image);
+      const run = await runAgent(["boot", "--dry-run", "--root", root, "--metadata-url", "http://127.0.0.1:9", "--json"]);
+      expect(run.code).toBe(0);
+      const out = JSON.parse(run.stdout);
+      expect(out.instanceData).toMatchObject({ instanceId: "iid-from-disk", hostname: "disk-host", source: { transport: "nocloud", location: "/dev/vdb" } });
+      expect(out.instanceData.userData.header).toBe("#cloud-config");
+    } finally {
+      ws.remove();
+    }
+  });
+
+  test("a config-drive tree as --seed: read, admin password never shown", async () => {
+    const seed = tempDir({
+      "openstack/latest/meta_data.json": JSON.stringify({ uuid: "cd-1", hostname: "cd.example", admin_pass: "S3cret-pass", files: [{ path: "/etc/x", content_path: "/content/0000" }] }),
+      "openstack/content/0000": "hello",
+    });
+    const run = await runAgent(["boot", "--dry-run", "--seed", seed, "--json"]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).instanceData).toMatchObject({
+      instanceId: "cd-1",
+      hostname: "cd",
+      fqdn: "cd.example",
+      adminPassword: "[redacted]",
+      files: [{ path: "/etc/x", bytes: 5 }],
+      source: { transport: "config-drive" },
+    });
+    const text = await runAgent(["boot", "--dry-run", "--seed", seed]);
+    expect(text.stdout).toMatch(/admin password +given \(not shown\)/);
+    for (const out of [run.stdout, run.stderr, text.stdout, text.stderr]) expect(out).not.toContain("S3cret-pass");
+  });
+
+  test("a malformed config drive: exit 1 naming the file and the field, nothing else done", async () => {
+    const seed = tempDir({ "openstack/2012-08-10/meta_data.json": '{"uuid": "x", "files": [{"path": "../etc/shadow", "content_path": "/content/0000"}]}' });
+    const run = await runAgent(["boot", "--dry-run", "--seed", seed]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${seed}:openstack/2012-08-10/meta_data.json: files.0.path: expected an absolute path`);
   });
 
   test("--seed that is not a directory is a usage error", async () => {

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { HostnameSchema } from "../../model/hostname.ts";
+import { recordOf } from "../../model/mapping.ts";
 
 const InstanceId = v.pipe(
   v.union([v.string(), v.number()], "expected a string"),
@@ -11,7 +12,7 @@ const InstanceId = v.pipe(
 /** cloud-init accepts keys as one string (one per line), a list, or a map of name → key(s). */
 const PublicKeys = v.pipe(
   v.union(
-    [v.string(), v.array(v.string()), v.record(v.string(), v.union([v.string(), v.array(v.string())]))],
+    [v.string(), v.array(v.string()), recordOf(v.union([v.string(), v.array(v.string())]))],
     "expected a string, a list of strings, or a map of name to key",
   ),
   v.transform((keys): string[] => {

@@ -3,10 +3,10 @@ import { resolve } from "node:path";
 import { InputError } from "../../../src/errors.ts";
 import { createFakeFs, type FakeTree } from "../../../src/host/fake-fs.ts";
 import { createRealFs } from "../../../src/host/real-fs.ts";
-import { LIMITS, readNocloudSeed } from "../../../src/transports/nocloud/read-seed.ts";
+import { LIMITS, readNocloudSeed, treeSeed } from "../../../src/transports/nocloud/read-seed.ts";
 import { REPO } from "../../helpers/run-agent.ts";
 
-const read = (tree: FakeTree) => readNocloudSeed(createFakeFs(tree), "seed");
+const read = (tree: FakeTree, overrides = {}) => readNocloudSeed(treeSeed(createFakeFs(tree), "seed"), overrides);
 
 async function inputError(tree: FakeTree): Promise<InputError> {
   const error = await read(tree).catch((e) => e);
@@ -16,7 +16,7 @@ async function inputError(tree: FakeTree): Promise<InputError> {
 
 describe("NoCloud seed", () => {
   test("the bundled example reads into instance data", async () => {
-    const data = await readNocloudSeed(createRealFs(resolve(REPO, "examples/nocloud")), "examples/nocloud");
+    const data = await readNocloudSeed(treeSeed(createRealFs(resolve(REPO, "examples/nocloud")), "examples/nocloud"));
     expect(data.instanceId).toBe("iid-example-0001");
     expect(data.hostname).toBe("example-web-1");
     expect(data.network?.format).toBe("v2");
@@ -32,8 +32,21 @@ describe("NoCloud seed", () => {
       instanceId: "1234",
       hostname: "db1",
       publicKeys: ["ssh-ed25519 AAAA a@x", "ssh-rsa BBBB b@x"],
+      files: [],
       metadata: { "availability-zone": "nova" },
     });
+  });
+
+  test("an FQDN host name: the first label is the host name, the whole kept as fqdn", async () => {
+    const data = await read({ "/meta-data": "instance-id: i\nlocal-hostname: web1.example.internal\n" });
+    expect([data.hostname, data.fqdn]).toEqual(["web1", "web1.example.internal"]);
+  });
+
+  test("command-line values win over meta-data, and can stand without it", async () => {
+    const data = await read({ "/meta-data": "instance-id: from-file\nlocal-hostname: file-host\n" }, { "instance-id": "from-cmdline" });
+    expect([data.instanceId, data.hostname]).toEqual(["from-cmdline", "file-host"]);
+    const bare = await read({}, { "instance-id": "only-cmdline", "local-hostname": "h" });
+    expect([bare.instanceId, bare.hostname]).toEqual(["only-cmdline", "h"]);
   });
 
   test("keys as one string: one per line, comments and blanks dropped", async () => {
