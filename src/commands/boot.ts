@@ -45,7 +45,7 @@ async function readProbed(host: Host, options: ProbeOptions): Promise<InstanceDa
     const seen = result.candidates.map((c) => `  ${c.transport}: ${c.verdict}: ${c.evidence[0] ?? ""}`).join("\n");
     throw new HostError(`no source of instance data found (agent probe shows the evidence):\n${seen}`);
   }
-  return readInstanceData(host, chosen);
+  return readInstanceData(host, chosen, result.platform);
 }
 
 const boot: AgentCommand = defineCommand({

@@ -1,4 +1,5 @@
 import type { Host } from "../host/types.ts";
+import { versionList } from "../transports/openstack/versions.ts";
 import type { CandidateFinding, Detector } from "./types.ts";
 
 export const DEFAULT_METADATA_URL = "http://169.254.169.254";
@@ -30,15 +31,13 @@ function failure(error: unknown, signal: AbortSignal): string {
   return cause ?? (error as Error).message;
 }
 
-const VERSION_LINE = /^(latest|\d{4}-\d{2}-\d{2})$/;
-
 /** OpenStack: GET /openstack lists the metadata versions, one per line. */
 async function openstack(host: Host, base: string, signal: AbortSignal): Promise<{ found: boolean; line: string }> {
   try {
     const answer = await ask(host, `${base}/openstack`, signal);
     if (answer.status !== 200) return { found: false, line: `GET /openstack → ${answer.status}` };
-    const versions = answer.body.split("\n").map((l) => l.trim()).filter(Boolean);
-    if (!versions.length || !versions.every((v) => VERSION_LINE.test(v))) return { found: false, line: "GET /openstack → 200, but not a list of versions" };
+    const versions = versionList(answer.body);
+    if (!versions) return { found: false, line: "GET /openstack → 200, but not a list of versions" };
     return { found: true, line: `GET /openstack → 200: OpenStack metadata, versions ${versions.slice(-3).join(", ")}` };
   } catch (error) {
     return { found: false, line: `GET /openstack: ${failure(error, signal)}` };

@@ -1,24 +1,42 @@
 import { NotBuiltError } from "../errors.ts";
 import type { Host } from "../host/types.ts";
 import type { InstanceData } from "../model/instance-data.ts";
-import type { Candidate } from "../probe/types.ts";
-import { readNocloudSeed, treeSeed } from "./nocloud/read-seed.ts";
+import type { Candidate, PlatformFacts } from "../probe/types.ts";
+import { readMetadataService } from "./metadata-http/read-metadata-service.ts";
+import { readNocloudSeed, treeSeed, type SeedFiles } from "./nocloud/read-seed.ts";
+import { seedFrom } from "./nocloud/seed-from.ts";
 import { openVolume } from "./open-volume.ts";
 import { configDriveSource } from "./openstack/config-drive-source.ts";
 import { readOpenstack } from "./openstack/read-openstack.ts";
 
-/** Which issue brings each source that cannot be read yet. */
-const NOT_YET: Record<string, number> = { "config-drive": 4, "metadata-http": 4, xenstore: 8, nocloud: 4 };
+/**
+ * How long reading may take once the probe has chosen: the metadata service's first answer can take
+ * seconds (nova behind neutron's proxy), but a boot must never hang on an absent cloud as
+ * cloud-init's 240 s wait does.
+ */
+export const READ_BUDGET_MS = 20_000;
+
+/** A seed given wholly on the command line (`ds=nocloud;i=…;h=…`, no `s=`): no files at all. */
+const noFiles: SeedFiles = { location: "kernel command line", get: async () => undefined };
 
 /** Reads the instance data from the transport the probe chose. */
-export async function readInstanceData(host: Host, chosen: Candidate): Promise<InstanceData> {
+export async function readInstanceData(host: Host, chosen: Candidate, platform: PlatformFacts, budgetMs = READ_BUDGET_MS): Promise<InstanceData> {
   const location = chosen.location;
-  if (chosen.transport === "nocloud" && location?.startsWith("/dev/")) {
-    return readNocloudSeed(treeSeed(await openVolume(host.fs, location), location));
+  const onDevice = location?.startsWith("/dev/") === true;
+  switch (chosen.transport) {
+    case "config-drive":
+      if (onDevice) return readOpenstack(configDriveSource(await openVolume(host.fs, location as string), location as string), "config-drive");
+      break;
+    case "nocloud": {
+      if (onDevice) return readNocloudSeed(treeSeed(await openVolume(host.fs, location as string), location as string));
+      const { seedfrom, ...overrides } = platform.nocloudSeed ?? {};
+      return readNocloudSeed(seedfrom ? seedFrom(host, seedfrom, { budgetMs }) : noFiles, overrides);
+    }
+    case "metadata-http":
+      if (location) return readMetadataService(host, location, { budgetMs });
+      break;
+    case "xenstore":
+      throw new NotBuiltError(`reading instance data from XenStore vm-data${location ? ` at ${location}` : ""}`, 8);
   }
-  if (chosen.transport === "config-drive" && location?.startsWith("/dev/")) {
-    return readOpenstack(configDriveSource(await openVolume(host.fs, location), location), "config-drive");
-  }
-  const where = location ? ` at ${location}` : "";
-  throw new NotBuiltError(`reading instance data from ${chosen.transport}${where}`, NOT_YET[chosen.transport] ?? 4);
+  throw new NotBuiltError(`reading instance data from ${chosen.transport}${location ? ` at ${location}` : ""}`, 10);
 }

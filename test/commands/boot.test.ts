@@ -90,9 +90,46 @@ describe("agent boot", () => {
       expect(both.stderr).toContain("--seed and --transport both name the source");
       const wrong = await runAgent(["boot", "--dry-run", "--transport", "virtio", "--metadata-url", url]);
       expect(wrong.stderr).toContain('--transport "virtio": expected one of config-drive, nocloud, xenstore, metadata-http');
-      const found = await runAgent(["boot", "--dry-run", "--root", tempDir(), "--transport", "metadata-http", "--metadata-url", url]);
-      expect(found.code).toBe(2);
-      expect(found.stderr).toContain(`reading instance data from metadata-http at ${url} is not built yet (issue #4)`);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("from the OpenStack metadata service, found by the probe", async () => {
+    const files: Record<string, string> = {
+      "/openstack": "latest\n",
+      "/openstack/latest/meta_data.json": JSON.stringify({ uuid: "iid-http", hostname: "api-1", public_keys: { k: "ssh-ed25519 AAAA k" }, admin_pass: "pw-never-shown" }),
+      "/openstack/latest/user_data": "#cloud-config\n",
+    };
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req) => new Response(files[new URL(req.url).pathname] ?? "", { status: new URL(req.url).pathname in files ? 200 : 404 }) });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      const run = await runAgent(["boot", "--dry-run", "--root", tempDir(), "--metadata-url", url, "--json"]);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).instanceData).toMatchObject({
+        instanceId: "iid-http",
+        hostname: "api-1",
+        publicKeys: ["ssh-ed25519 AAAA k"],
+        adminPassword: "[redacted]",
+        source: { transport: "metadata-http", location: url },
+      });
+      expect(run.stdout + run.stderr).not.toContain("pw-never-shown");
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("from ds=nocloud;s=URL on the kernel command line, with h= winning over the seed", async () => {
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (req) => (new URL(req.url).pathname === "/s/meta-data" ? new Response("instance-id: iid-seed\nlocal-hostname: seed-host\n") : new Response("", { status: 404 })),
+    });
+    try {
+      const root = tempDir({ "proc/cmdline": `console=ttyS0 ds=nocloud;s=http://127.0.0.1:${server.port}/s/;h=cmdline-host\n` });
+      const run = await runAgent(["boot", "--dry-run", "--root", root, "--metadata-url", "http://127.0.0.1:9", "--json"]);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).instanceData).toMatchObject({ instanceId: "iid-seed", hostname: "cmdline-host", source: { transport: "nocloud" } });
     } finally {
       server.stop(true);
     }

@@ -5,6 +5,8 @@
 export interface OpenstackSource {
   /** Names the source in errors and in InstanceData.source.location: "/dev/sr0", "http://169.254.169.254". */
   readonly name: string;
+  /** How errors name a file of the tree: "/dev/sr0:openstack/latest/meta_data.json", or its URL. */
+  label(path: string): string;
   /** The versions offered: the directory names under openstack/, or the lines of GET /openstack. */
   versions(): Promise<string[]>;
   /**

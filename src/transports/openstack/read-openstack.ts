@@ -14,7 +14,7 @@ export const LIMITS = { json: 1 << 20, userData: 16 << 20, file: 16 << 20, files
 async function readJson(src: OpenstackSource, path: string): Promise<unknown | undefined> {
   const bytes = await src.get(path, LIMITS.json);
   if (!bytes) return undefined;
-  const label = `${src.name}:openstack/${path}`;
+  const label = src.label(path);
   return parseJson(utf8(bytes, label), label);
 }
 
@@ -39,9 +39,9 @@ async function injectedFiles(src: OpenstackSource, files: { path: string; conten
   for (const [i, file] of files.entries()) {
     const contentPath = file.content_path.replace(/^\//, "");
     const content = await src.get(contentPath, LIMITS.file);
-    if (!content) throw new InputError(`${src.name}:openstack/${contentPath}`, [{ path: `files[${i}].content_path`, message: "names a file that does not exist" }]);
+    if (!content) throw new InputError(src.label(contentPath), [{ path: `files[${i}].content_path`, message: "names a file that does not exist" }]);
     total += content.length;
-    if (total > LIMITS.files) throw new InputError(`${src.name}:openstack/content`, [{ path: "files", message: `more than ${LIMITS.files} bytes of injected files` }]);
+    if (total > LIMITS.files) throw new InputError(src.label("content"), [{ path: "files", message: `more than ${LIMITS.files} bytes of injected files` }]);
     out.push({ path: file.path, content });
   }
   return out;
@@ -51,17 +51,17 @@ async function injectedFiles(src: OpenstackSource, files: { path: string; conten
 export async function readOpenstack(src: OpenstackSource, transport: "config-drive" | "metadata-http"): Promise<InstanceData> {
   const offered = await src.versions();
   const version = pickVersion(offered);
-  if (!version) throw new InputError(`${src.name}:openstack/`, [{ path: "", message: `no usable version: offered ${JSON.stringify(offered)}, need latest or a dated one` }]);
+  if (!version) throw new InputError(src.label(""), [{ path: "", message: `no usable version: offered ${JSON.stringify(offered)}, need latest or a dated one` }]);
 
   const metaPath = `${version}/meta_data.json`;
-  const metaLabel = `${src.name}:openstack/${metaPath}`;
+  const metaLabel = src.label(metaPath);
   const metaDoc = await readJson(src, metaPath);
   if (metaDoc === undefined) throw new InputError(metaLabel, [{ path: "", message: "missing: OpenStack metadata needs meta_data.json" }]);
   const meta = parseWith(OpenstackMetaDataSchema, requireMapping(metaDoc, metaLabel, "keys (uuid, hostname, …)"), metaLabel);
 
   const netPath = `${version}/network_data.json`;
   const netDoc = await readJson(src, netPath);
-  const netLabel = `${src.name}:openstack/${netPath}`;
+  const netLabel = src.label(netPath);
   const network = netDoc === undefined ? undefined : parseWith(NetworkDataSchema, requireMapping(netDoc, netLabel, "links, networks and services"), netLabel);
 
   const { uuid, hostname, public_keys, keys, admin_pass, files, random_seed, ...rest } = meta;

@@ -6,3 +6,14 @@ export function pickVersion(offered: readonly string[]): string | null {
   for (const version of [...KNOWN_VERSIONS].reverse()) if (offered.includes(version)) return version;
   return offered.includes("latest") ? "latest" : null;
 }
+
+/** A line of GET /openstack: `latest` or a date. */
+export function isVersionLine(line: string): boolean {
+  return /^(latest|\d{4}-\d{2}-\d{2})$/.test(line);
+}
+
+/** The version list in GET /openstack's answer, or undefined when the text is no such list. */
+export function versionList(text: string): string[] | undefined {
+  const versions = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  return versions.length > 0 && versions.every(isVersionLine) ? versions : undefined;
+}
