@@ -1,3 +1,4 @@
+import { walkImage } from "../../helpers/walk-tree.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { InputError } from "../../../src/errors.ts";
 import { openFat } from "../../../src/transports/images/fat.ts";
@@ -74,26 +75,7 @@ function setFatEntry(img: Uint8Array, bits: 12 | 16 | 32, n: number, value: numb
   }
 }
 
-async function walk(src: BlockSource): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  const tree = await openFat(src).catch((e: unknown) => (errors.push(e), null));
-  if (!tree) return errors;
-  // A corrupt directory can hold thousands of garbage entries: the walk has a budget, the reader has none.
-  let budget = 400;
-  const visit = async (path: string, depth: number): Promise<void> => {
-    if (--budget < 0) return;
-    const names = await tree.list(path).catch((e: unknown) => (errors.push(e), [] as string[]));
-    for (const entry of names.slice(0, 50)) {
-      if (--budget < 0) return;
-      const child = `${path === "/" ? "" : path}/${entry}`;
-      const stat = await tree.stat(child).catch((e: unknown) => (errors.push(e), null));
-      if (stat?.type === "dir" && depth < 8) await visit(child, depth + 1);
-      else if (stat?.type === "file") await tree.readFile(child).catch((e: unknown) => errors.push(e));
-    }
-  };
-  await visit("/", 0);
-  return errors;
-}
+const walk = (src: BlockSource) => walkImage(openFat, src);
 
 describe("FAT reader on real images (mkfs.vfat + mcopy)", () => {
   for (const bits of [12, 16, 32] as const) {

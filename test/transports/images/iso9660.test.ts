@@ -1,3 +1,4 @@
+import { walkImage } from "../../helpers/walk-tree.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { InputError } from "../../../src/errors.ts";
 import type { BlockSource } from "../../../src/transports/images/block-source.ts";
@@ -42,27 +43,7 @@ async function inputError(promise: Promise<unknown>): Promise<InputError> {
   return error as InputError;
 }
 
-/** Reads every file and lists every directory; returns what failed, for tests that cut or corrupt. */
-async function walk(src: BlockSource): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  const tree = await openIso9660(src).catch((e: unknown) => (errors.push(e), null));
-  if (!tree) return errors;
-  // A corrupt directory can hold thousands of garbage entries: the walk has a budget, the reader has none.
-  let budget = 400;
-  const visit = async (path: string, depth: number): Promise<void> => {
-    if (--budget < 0) return;
-    const names = await tree.list(path).catch((e: unknown) => (errors.push(e), [] as string[]));
-    for (const entry of names.slice(0, 50)) {
-      if (--budget < 0) return;
-      const child = `${path === "/" ? "" : path}/${entry}`;
-      const stat = await tree.stat(child).catch((e: unknown) => (errors.push(e), null));
-      if (stat?.type === "dir" && depth < 8) await visit(child, depth + 1);
-      else if (stat?.type === "file") await tree.readFile(child).catch((e: unknown) => errors.push(e));
-    }
-  };
-  await visit("/", 0);
-  return errors;
-}
+const walk = (src: BlockSource) => walkImage(openIso9660, src);
 
 describe("ISO9660 reader on real images", () => {
   test("genisoimage -J -R: Rock Ridge names, exact content, listings", async () => {

@@ -1,3 +1,4 @@
+import { failure } from "../../helpers/failure.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { HostError, InputError } from "../../../src/errors.ts";
 import type { RetryPolicy } from "../../../src/transports/metadata-http/fetcher.ts";
@@ -15,14 +16,6 @@ async function read(url: string, budgetMs = 3000) {
   return readMetadataService(await realHost(), url, { budgetMs, policy: QUICK });
 }
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure, got an answer");
-}
 
 /** FULL_EC2 with some paths replaced (a string) or removed (undefined). */
 function tree(changes: Record<string, string | undefined>): Record<string, string> {

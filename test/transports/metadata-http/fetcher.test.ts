@@ -1,3 +1,4 @@
+import { failure } from "../../helpers/failure.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { HostError, InputError } from "../../../src/errors.ts";
 import { createFakeHost } from "../../../src/host/fake.ts";
@@ -10,14 +11,6 @@ afterAll(stopServers);
 const QUICK: Partial<RetryPolicy> = { timeoutMs: 1000, retries: 3, baseDelayMs: 20, maxDelayMs: 100, random: () => 0.5 };
 const OPTS = { maxBytes: 1024, expect: "the instance id" };
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure, got an answer");
-}
 
 describe("metadata fetcher", () => {
   test("200 gives the body; 404 is absent, not an error", async () => {

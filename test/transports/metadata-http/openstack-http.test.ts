@@ -1,3 +1,4 @@
+import { failure } from "../../helpers/failure.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { HostError, InputError } from "../../../src/errors.ts";
 import { createFakeHost } from "../../../src/host/fake.ts";
@@ -11,14 +12,6 @@ afterAll(stopServers);
 
 const QUICK: Partial<RetryPolicy> = { timeoutMs: 1000, retries: 2, baseDelayMs: 10, maxDelayMs: 50, random: () => 0.5 };
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure, got an answer");
-}
 
 const META_DATA = {
   uuid: "83679162-1378-4288-a2d4-70e13ec132aa",
