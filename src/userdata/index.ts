@@ -1,0 +1,10 @@
+export { decodeUserData, type DecodedUserData, type DecodeOptions } from "./decode-user-data.ts";
+export { USERDATA_LIMITS, type UserDataLimits } from "./limits.ts";
+export { mergeCloudConfig } from "./merge.ts";
+export { parseMime, looksLikeMime, type MimePart } from "./mime.ts";
+export { gunzipLimited, isGzip, type Budget } from "./gunzip.ts";
+export { decodeBase64 } from "./base64.ts";
+export { typeFromStart } from "./detect.ts";
+export type { ScriptKind, UserScript } from "./scripts.ts";
+export { writeFileContent, checkWriteFiles } from "./write-file-content.ts";
+export { readUserData, type UserData } from "./read-user-data.ts";
