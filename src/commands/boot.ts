@@ -13,17 +13,15 @@ import { BOOT_ORDER } from "../probe/rank.ts";
 import { readInstanceData } from "../transports/read-instance-data.ts";
 import { checkedRoot } from "../host/real.ts";
 import { createRealFs } from "../host/real-fs.ts";
-import { formatInstanceData, viewInstanceData } from "../report/instance-data-view.ts";
+import { prepareInputs } from "../actions/inputs.ts";
+import { readHostNics } from "../network/host-nics.ts";
+import { formatInstanceData, viewInputs } from "../report/instance-data-view.ts";
 import { readNocloudSeed, treeSeed } from "../transports/nocloud/read-seed.ts";
 import { configDriveSource } from "../transports/openstack/config-drive-source.ts";
 import { readOpenstack } from "../transports/openstack/read-openstack.ts";
 
 /** What boot cannot do yet, said in every dry run so nobody mistakes the output for a full plan. */
-const MISSING = [
-  { what: "user-data decoding (cloud-config, scripts, MIME)", issue: 5 },
-  { what: "network rendering", issue: 6 },
-  { what: "planning and applying changes", issue: 7 },
-];
+const MISSING = [{ what: "planning and applying changes (users, keys, files, network files, scripts)", issue: 7 }];
 
 function transportOf(flag: string | undefined): TransportName | undefined {
   if (flag === undefined) return undefined;
@@ -76,9 +74,11 @@ const boot: AgentCommand = defineCommand({
     const { host, log, json } = await contextFor(args);
     const data = args.seed ? await readSeedDir(args.seed) : await readProbed(host, probeOptions);
     log.withTag("boot").info(`instance ${data.instanceId} from ${data.source.transport} ${data.source.location}`);
+    const inputs = await prepareInputs(data, await readHostNics(host.fs));
+    for (const warning of inputs.warnings) log.withTag("boot").warn(warning);
     if (!args["dry-run"]) throw new NotBuiltError("applying instance data (agent boot without --dry-run)", 7);
 
-    const view = viewInstanceData(data);
+    const view = viewInputs(inputs);
     if (json) {
       printJson({ dryRun: true, instanceData: view, plan: null, notBuilt: MISSING });
       return;

@@ -1,4 +1,6 @@
+import type { BootInputs } from "../actions/inputs.ts";
 import type { InstanceData } from "../model/instance-data.ts";
+import type { UserData } from "../userdata/index.ts";
 
 /** User-data is shown by size, digest and its first line when that is a `#` header: never its body,
  * which may hold passwords. */
@@ -12,7 +14,34 @@ function describeBlob(bytes: Uint8Array | undefined) {
   };
 }
 
-/** InstanceData as a JSON-safe object with nothing secret in it, for --json and for the summary. */
+/** Decoded user-data by its shape: which keys, which scripts; values may be secret, so none are shown. */
+function describeUserData(userData: UserData | undefined) {
+  if (!userData) return undefined;
+  return {
+    keys: Object.keys(userData.config).sort(),
+    scripts: userData.scripts.map((s) => ({ kind: s.kind, name: s.name, bytes: s.content.length })),
+  };
+}
+
+/** Boot's inputs as a JSON-safe object with nothing secret in it, for --json and for the summary. */
+export function viewInputs(inputs: BootInputs) {
+  return {
+    ...viewInstanceData(inputs.data),
+    cloudConfig: describeUserData(inputs.userData),
+    vendorConfig: describeUserData(inputs.vendorData),
+    interfaces: inputs.network?.interfaces.map((i) => ({
+      name: i.name,
+      kind: i.kind,
+      dhcp4: i.dhcp4,
+      ipv6: i.ipv6,
+      addresses: i.addresses,
+      ...(i.mtu ? { mtu: i.mtu } : {}),
+    })),
+    warnings: inputs.warnings,
+  };
+}
+
+/** InstanceData as a JSON-safe object with nothing secret in it. */
 export function viewInstanceData(data: InstanceData) {
   return {
     source: data.source,
@@ -29,7 +58,7 @@ export function viewInstanceData(data: InstanceData) {
   };
 }
 
-export type InstanceDataView = ReturnType<typeof viewInstanceData>;
+export type InstanceDataView = ReturnType<typeof viewInputs>;
 
 function blobLine(blob: ReturnType<typeof describeBlob>): string {
   if (!blob) return "none";
@@ -50,8 +79,16 @@ export function formatInstanceData(view: InstanceDataView): string {
   ];
   if (view.adminPassword) rows.push(["admin password", "given (not shown)"]);
   if (view.files.length) rows.push(["files", view.files.map((f) => `${f.path} (${f.bytes} bytes)`).join(", ")]);
+  if (view.cloudConfig) rows.push(["cloud-config", view.cloudConfig.keys.join(", ") || "(empty)"]);
+  const scripts = [...(view.cloudConfig?.scripts ?? []), ...(view.vendorConfig?.scripts ?? [])];
+  if (scripts.length) rows.push(["scripts", scripts.map((s) => `${s.name} (${s.kind})`).join(", ")]);
+  if (view.interfaces) {
+    const nics = view.interfaces.map((i) => `${i.name} ${[i.dhcp4 ? "dhcp4" : "", ...i.addresses].filter(Boolean).join(" ") || i.kind}`);
+    rows.push(["interfaces", nics.join("; ") || "none"]);
+  }
   const extra = Object.keys(view.metadata);
   if (extra.length) rows.push(["other meta-data", extra.join(", ")]);
   const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n");
+  const warnings = view.warnings.map((w) => `  warning: ${w}`);
+  return [...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`), ...warnings].join("\n");
 }

@@ -23,10 +23,12 @@ describe("agent boot", () => {
     const root = tempDir();
     const run = await runAgent(["boot", "--dry-run", "--seed", "examples/nocloud", "--root", root]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("instance-id  iid-example-0001");
-    expect(run.stdout).toContain("hostname     example-web-1");
-    expect(run.stdout).toContain("network      v2 from examples/nocloud/network-config");
-    expect(run.stdout).toContain("planning and applying changes (issue #7)");
+    expect(run.stdout).toMatch(/instance-id +iid-example-0001/);
+    expect(run.stdout).toMatch(/hostname +example-web-1/);
+    expect(run.stdout).toMatch(/network +v2 from examples\/nocloud\/network-config/);
+    expect(run.stdout).toMatch(/cloud-config +fqdn, hostname, manage_etc_hosts, runcmd, ssh_pwauth, timezone, users, write_files/);
+    expect(run.stdout).toMatch(/interfaces +lan0 192\.0\.2\.10\/24; mgmt0 dhcp4/);
+    expect(run.stdout).toContain("planning and applying changes");
     expect(readdirSync(root)).toEqual([]);
   });
 
@@ -52,6 +54,27 @@ describe("agent boot", () => {
     const json = await runAgent(["boot", "--dry-run", "--seed", seed, "--json"]);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).error).toMatchObject({ source: `${seed}/meta-data`, problems: [{ path: "local-hostname" }] });
+  });
+
+  test("user-data and network config are validated before anything: the field is named, exit 1", async () => {
+    const badUser = tempDir({ "meta-data": "instance-id: i\n", "user-data": "#cloud-config\nwrite_files:\n  - path: /etc/x\n    permissions: rwx\n" });
+    const run = await runAgent(["boot", "--dry-run", "--seed", badUser]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('write_files[0].permissions: expected octal string or number, got "rwx"');
+    const badNet = tempDir({ "meta-data": "instance-id: i\n", "network-config": "version: 2\nethernets:\n  eth0:\n    addresses: [10.0.0.300/24]\n" });
+    const net = await runAgent(["boot", "--dry-run", "--seed", badNet]);
+    expect(net.code).toBe(1);
+    expect(net.stderr).toContain(`${badNet}/network-config`);
+    expect(net.stderr).toContain("10.0.0.300");
+  });
+
+  test("bad vendor-data is set aside with a warning; the boot goes on", async () => {
+    const seed = tempDir({ "meta-data": "instance-id: i\n", "vendor-data": "#cloud-config\nusers: 5\n" });
+    const run = await runAgent(["boot", "--dry-run", "--seed", seed, "--json"]);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.instanceData.vendorConfig).toBeUndefined();
+    expect(out.instanceData.warnings[0]).toStartWith(`vendor-data set aside: ${seed} vendor-data: users:`);
   });
 
   test("validation comes first: a bad seed without --dry-run is still exit 1, not 'not built'", async () => {
