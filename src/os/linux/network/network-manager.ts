@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Interface, NetworkConfig } from "../../../model/network.ts";
 import { optionValue, kernelBondOptions } from "./bond-options.ts";
 import { renameRules } from "./udev.ts";
@@ -11,10 +10,11 @@ const DIR = "/etc/NetworkManager/system-connections";
  * rendering twice gives the same files and NetworkManager sees the same connection.
  */
 export function connectionUuid(name: string): string {
-  const h = createHash("sha1").update(`tether:${name}`).digest();
+  // Bun's hasher, not node:crypto: importing that costs every start of the agent ~10 ms.
+  const h = new Uint8Array(new Bun.CryptoHasher("sha1").update(`tether:${name}`).digest().buffer);
   h[6] = ((h[6] as number) & 0x0f) | 0x50;
   h[8] = ((h[8] as number) & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString("hex");
+  const hex = Buffer.from(h.subarray(0, 16)).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
