@@ -42,9 +42,9 @@ describe("agent CLI", () => {
     [[], "no command given"],
     [["bogus"], 'unknown command "bogus"'],
     [["--bogus"], "unknown option --bogus"],
-    [["boot", "--seed", "examples/nocloud", "--dryrun"], "agent boot: unknown option --dryrun"],
+    [["boot", "--seed", "examples/nocloud", "--root", "/nonexistent", "--dryrun"], "agent boot: unknown option --dryrun"],
     [["version", "extra"], "agent version: unexpected argument"],
-    [["boot", "--seed"], "agent boot: --seed needs a value"],
+    [["boot", "--root", "/nonexistent", "--seed"], "agent boot: --seed needs a value"],
     [["version", "--log-level", "loud"], '--log-level "loud": expected silent, error, warn, info, debug or trace'],
     [["boot", "--dry-run", "--seed", "examples/nocloud", "--root", "/no/such/dir"], "--root /no/such/dir: no such directory"],
   ];

@@ -4,7 +4,10 @@ import { globalArgs } from "../cli/global-args.ts";
 import { budgetOf, metadataUrlOf, probeArgs } from "../cli/probe-flags.ts";
 import { printJson, printText } from "../cli/output.ts";
 import type { AgentCommand } from "../cli/run-cli.ts";
-import { HostError, NotBuiltError, UsageError } from "../errors.ts";
+import { applyBoot, planFor, type BootPlan } from "../boot/run-boot.ts";
+import { EXIT, HostError, UsageError } from "../errors.ts";
+import { actionOutcomes, type ActionOutcome } from "../plan/apply.ts";
+import { diffPlan, planJson } from "../plan/diff.ts";
 import type { Host } from "../host/types.ts";
 import type { InstanceData } from "../model/instance-data.ts";
 import type { TransportName } from "../model/transport-names.ts";
@@ -20,8 +23,23 @@ import { readNocloudSeed, treeSeed } from "../transports/nocloud/read-seed.ts";
 import { configDriveSource } from "../transports/openstack/config-drive-source.ts";
 import { readOpenstack } from "../transports/openstack/read-openstack.ts";
 
-/** What boot cannot do yet, said in every dry run so nobody mistakes the output for a full plan. */
-const MISSING = [{ what: "planning and applying changes (users, keys, files, network files, scripts)", issue: 7 }];
+function formatDecisions(decisions: BootPlan["decisions"]): string {
+  if (!decisions.length) return "  none";
+  const width = Math.max(...decisions.map((d) => d.action.length));
+  return decisions.map((d) => `  ${d.action.padEnd(width)}  ${d.run ? "due" : "skip"}: ${d.reason}`).join("\n");
+}
+
+function formatOutcomes(decisions: BootPlan["decisions"], outcomes: ActionOutcome[]): string {
+  const byName = new Map(outcomes.map((o) => [o.action, o]));
+  return decisions
+    .map((d) => {
+      const o = byName.get(d.action);
+      if (!d.run) return `skip    ${d.action}: ${d.reason}`;
+      if (!o) return `ok      ${d.action}: nothing to change`;
+      return `${o.result.padEnd(7)} ${d.action} (${o.ms} ms)${o.error ? `: ${o.error}` : ""}`;
+    })
+    .join("\n");
+}
 
 function transportOf(flag: string | undefined): TransportName | undefined {
   if (flag === undefined) return undefined;
@@ -76,15 +94,23 @@ const boot: AgentCommand = defineCommand({
     log.withTag("boot").info(`instance ${data.instanceId} from ${data.source.transport} ${data.source.location}`);
     const inputs = await prepareInputs(data, await readHostNics(host.fs));
     for (const warning of inputs.warnings) log.withTag("boot").warn(warning);
-    if (!args["dry-run"]) throw new NotBuiltError("applying instance data (agent boot without --dry-run)", 7);
-
+    const boot = await planFor(host, inputs);
     const view = viewInputs(inputs);
-    if (json) {
-      printJson({ dryRun: true, instanceData: view, plan: null, notBuilt: MISSING });
-      return;
+
+    if (args["dry-run"]) {
+      if (json) return printJson({ dryRun: true, instanceData: view, due: boot.decisions, plan: planJson(boot.plan) });
+      const diff = await diffPlan(host, boot.plan);
+      printText(`Instance data (dry run: nothing was changed)\n${formatInstanceData(view)}\n`);
+      printText(`Actions\n${formatDecisions(boot.decisions)}\n`);
+      printText(`Plan\n${diff.text || "  nothing to change"}`);
+      return EXIT.ok;
     }
-    printText(`Instance data (dry run: nothing was changed)\n${formatInstanceData(view)}\n`);
-    printText(`Not built yet, so no plan:\n${MISSING.map((m) => `  - ${m.what} (issue #${m.issue})`).join("\n")}`);
+
+    const result = await applyBoot(host, inputs, boot, log);
+    const outcomes = actionOutcomes(result);
+    if (json) printJson({ dryRun: false, instanceId: data.instanceId, ok: result.ok, actions: outcomes, steps: result.steps });
+    else printText(formatOutcomes(boot.decisions, outcomes));
+    return result.ok ? EXIT.ok : EXIT.failed;
   },
 });
 
@@ -93,6 +119,10 @@ boot.examples = [
   "agent boot --dry-run --transport nocloud                          # only a cidata disk; nothing else is asked",
   "agent boot --dry-run --seed examples/nocloud --root /tmp/target   # read a NoCloud seed, change nothing",
   "agent boot --dry-run --seed examples/nocloud --json               # the same as JSON (secrets redacted)",
+  "agent boot --seed /path/to/seed --root /mnt/image                  # configure a mounted image offline",
+  "",
+  "Per-instance actions run once per instance id; per-boot ones at every boot. Scripts are kept, not run,",
+  "for a --root target. Exit 0 when every change applied, 1 when one failed (agent status shows which).",
 ];
 
 export default boot;

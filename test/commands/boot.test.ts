@@ -28,7 +28,7 @@ describe("agent boot", () => {
     expect(run.stdout).toMatch(/network +v2 from examples\/nocloud\/network-config/);
     expect(run.stdout).toMatch(/cloud-config +fqdn, hostname, manage_etc_hosts, runcmd, ssh_pwauth, timezone, users, write_files/);
     expect(run.stdout).toMatch(/interfaces +lan0 192\.0\.2\.10\/24; mgmt0 dhcp4/);
-    expect(run.stdout).toContain("planning and applying changes");
+    expect(run.stdout).toMatch(/^Plan$/m);
     expect(readdirSync(root)).toEqual([]);
   });
 
@@ -37,7 +37,8 @@ describe("agent boot", () => {
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out.dryRun).toBe(true);
-    expect(out.plan).toBeNull();
+    expect(out.plan.steps).toEqual([]);
+    expect(Array.isArray(out.due)).toBe(true);
     expect(out.instanceData.instanceId).toBe("iid-example-0001");
     expect(out.instanceData.userData).toMatchObject({ header: "#cloud-config" });
     expect(out.instanceData.userData.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -79,15 +80,21 @@ describe("agent boot", () => {
 
   test("validation comes first: a bad seed without --dry-run is still exit 1, not 'not built'", async () => {
     const seed = tempDir({ "meta-data": "local-hostname: a\n" });
-    const run = await runAgent(["boot", "--seed", seed]);
+    const run = await runAgent(["boot", "--seed", seed, "--root", tempDir()]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("instance-id: required");
   });
 
-  test("not built yet without --dry-run (applying): exit 2, nothing done", async () => {
-    const run = await runAgent(["boot", "--seed", "examples/nocloud"]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain("is not built yet (issue #7); nothing was done");
+  test("without --dry-run it applies to --root and records the run; a second run of the instance is recorded as not new", async () => {
+    const root = tempDir();
+    const first = await runAgent(["boot", "--seed", "examples/nocloud", "--root", root, "--json"]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ dryRun: false, instanceId: "iid-example-0001", ok: true });
+    const status = await runAgent(["status", "--root", root, "--json"]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ lastRun: { instanceId: "iid-example-0001", newInstance: true } });
+    await runAgent(["boot", "--seed", "examples/nocloud", "--root", root]);
+    const again = await runAgent(["status", "--root", root, "--json"]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ lastRun: { instanceId: "iid-example-0001", newInstance: false } });
   });
 
   test("without --seed it probes; nothing found is exit 1 with the evidence", async () => {

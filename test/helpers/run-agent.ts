@@ -27,9 +27,12 @@ export async function runArgv(argv: string[], options: { cwd?: string; env?: Rec
  * 169.254.169.254. Help and usage errors never get as far as the network.
  */
 export function assertStaysLocal(args: readonly string[]): void {
+  const help = args.includes("--help") || args.includes("-h");
   const probes = args.includes("probe") || (args.includes("boot") && !args.includes("--seed"));
-  const harmless = args.includes("--help") || args.includes("-h") || args.includes("--metadata-url");
-  if (probes && !harmless) throw new Error(`test would probe the real metadata service: agent ${args.join(" ")} (add --metadata-url)`);
+  if (probes && !help && !args.includes("--metadata-url")) throw new Error(`test would probe the real metadata service: agent ${args.join(" ")} (add --metadata-url)`);
+  // A boot that applies must apply to a test tree, never to the machine running the tests.
+  const applies = args.includes("boot") && !args.includes("--dry-run") && !help;
+  if (applies && !args.includes("--root")) throw new Error(`test would configure this machine: agent ${args.join(" ")} (add --root DIR)`);
 }
 
 /** Runs the agent from source (`bun src/main.ts ARGS`), as `npm run agent -- ARGS` would. */

@@ -1,0 +1,54 @@
+import type { ConsolaInstance } from "consola/core";
+import { ACTIONS } from "../actions/index.ts";
+import type { BootInputs } from "../actions/inputs.ts";
+import { planBoot } from "../actions/plan-boot.ts";
+import type { Action } from "../actions/types.ts";
+import type { Host } from "../host/types.ts";
+import { gatherFacts } from "../os/linux/facts.ts";
+import { actionOutcomes, applyPlan, type ApplyResult } from "../plan/apply.ts";
+import type { Plan } from "../plan/change.ts";
+import { decide, loadState, readBootId, recordRun, type TetherState } from "../state/index.ts";
+
+export interface BootPlan {
+  plan: Plan;
+  /** Every action with whether it is due and why ("new instance", "done for this instance"). */
+  decisions: { action: string; run: boolean; reason: string }[];
+  state: TetherState;
+  bootId: string | null;
+  due: Action[];
+}
+
+/** Which actions are due, the facts they need, and their plan: all before the first change. */
+export async function planFor(host: Host, inputs: BootInputs, actions: readonly Action[] = ACTIONS): Promise<BootPlan> {
+  const instanceId = inputs.data.instanceId;
+  const [state, bootId] = await Promise.all([loadState(host, { instanceId }), readBootId(host)]);
+  const decisions = actions.map((a) => ({ action: a.name, ...decide(a, state, instanceId, bootId) }));
+  const due = actions.filter((_, i) => decisions[i]?.run);
+  const facts = await gatherFacts(host, inputs, due);
+  return { plan: planBoot(due, inputs, facts), decisions, state, bootId, due };
+}
+
+/** Applies the plan and records the run, whatever its outcome, for `agent status` and the next boot. */
+export async function applyBoot(host: Host, inputs: BootInputs, boot: BootPlan, log: ConsolaInstance): Promise<ApplyResult> {
+  const startedAt = host.now();
+  const result = await applyPlan(host, boot.plan);
+  const outcomes = new Map(actionOutcomes(result).map((o) => [o.action, o]));
+  const actions = boot.decisions.map((d) => {
+    const frequency = boot.due.find((a) => a.name === d.action)?.frequency ?? ACTIONS.find((a) => a.name === d.action)?.frequency ?? "always";
+    const outcome = outcomes.get(d.action);
+    if (!d.run) return { name: d.action, frequency, result: "skipped" as const, ms: 0, reason: d.reason };
+    if (!outcome || outcome.result === "not-run") return { name: d.action, frequency, result: result.ok ? ("ok" as const) : ("skipped" as const), ms: outcome?.ms ?? 0 };
+    return { name: d.action, frequency, result: outcome.result, ms: outcome.ms, ...(outcome.error ? { error: outcome.error } : {}) };
+  });
+  await recordRun(host, boot.state, {
+    source: inputs.data.source,
+    instanceId: inputs.data.instanceId,
+    bootId: boot.bootId,
+    startedAt,
+    finishedAt: host.now(),
+    actions,
+    errors: actions.flatMap((a) => ("error" in a && a.error ? [`${a.name}: ${a.error}`] : [])),
+  });
+  for (const warning of result.warnings) log.withTag("boot").warn(warning);
+  return result;
+}

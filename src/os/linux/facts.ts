@@ -1,0 +1,42 @@
+import type { BootInputs } from "../../actions/inputs.ts";
+import type { Action, OsFacts } from "../../actions/types.ts";
+import type { Host } from "../../host/types.ts";
+import { readHostNics } from "../../network/host-nics.ts";
+import { detectDistro } from "./distro.ts";
+import { parseGroup, parsePasswd } from "./passwd.ts";
+
+/** Planners read configuration files, not payloads: a larger file is treated as unreadable. */
+const MAX_READ = 1 << 20;
+
+async function readIfFile(host: Host, path: string): Promise<string | undefined> {
+  const stat = await host.fs.stat(path).catch(() => null);
+  if (stat?.type !== "file" || stat.size > MAX_READ) return undefined;
+  // latin1 keeps every byte as one character, so a planner that copies text back loses nothing.
+  return new TextDecoder("latin1").decode(await host.fs.readFile(path));
+}
+
+/**
+ * Everything the planners may look at, read once, before planning: the distro, the target's own
+ * accounts, its NICs, and the files the due actions name in `reads`.
+ */
+export async function gatherFacts(host: Host, inputs: BootInputs, actions: readonly Action[]): Promise<OsFacts> {
+  const [distro, passwd, group, nics] = await Promise.all([
+    detectDistro(host),
+    readIfFile(host, "/etc/passwd"),
+    readIfFile(host, "/etc/group"),
+    readHostNics(host.fs),
+  ]);
+  const base: Omit<OsFacts, "files"> = {
+    root: host.root,
+    offline: host.root !== "/",
+    distro,
+    passwd: parsePasswd(passwd ?? ""),
+    group: parseGroup(group ?? ""),
+    nics,
+    now: host.now(),
+    random: (bytes) => crypto.getRandomValues(new Uint8Array(bytes)),
+  };
+  const paths = [...new Set(actions.flatMap((a) => a.reads?.(inputs, base) ?? []))].sort();
+  const contents = await Promise.all(paths.map((p) => readIfFile(host, p)));
+  return { ...base, files: Object.fromEntries(paths.map((p, i) => [p, contents[i]])) };
+}
