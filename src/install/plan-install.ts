@@ -1,0 +1,49 @@
+import type { Change, Plan } from "../plan/change.ts";
+import { BIN, openrcBootScript, systemdBootUnit, systemdDaemonUnit, sysvinitBootScript } from "./units.ts";
+
+export type InitSystem = "systemd" | "openrc" | "sysvinit";
+export const INIT_SYSTEMS: readonly InitSystem[] = ["systemd", "openrc", "sysvinit"];
+
+export interface InstallFacts {
+  init: InitSystem;
+  /** "/" or the --root target, for tools that take it. */
+  root: string;
+  /** The agent binary's bytes, when it is to be copied to /usr/local/bin/agent. */
+  binary?: Uint8Array;
+}
+
+const reason = "agent install";
+
+/** Enabling, by each init system's own tool; offline targets where the tool has a way to. */
+function enable(facts: InstallFacts): Change[] {
+  const offline = facts.root !== "/";
+  switch (facts.init) {
+    case "systemd":
+      return [{ kind: "run", argv: ["systemctl", ...(offline ? ["--root", facts.root] : []), "enable", "tether-boot.service"], reason: "start the boot unit at every start" }];
+    case "openrc":
+      // rc-update has no --root: the runlevel link is what it would make.
+      return [{ kind: "run", argv: ["ln", "-sfn", "/etc/init.d/tether-boot", `${facts.root === "/" ? "" : facts.root}/etc/runlevels/boot/tether-boot`], reason: "run at boot (OpenRC boot runlevel)" }];
+    case "sysvinit":
+      return [{ kind: "run", argv: [...(offline ? ["chroot", facts.root] : []), "update-rc.d", "tether-boot", "defaults"], reason: "run at boot (sysvinit)" }];
+  }
+}
+
+/**
+ * Installs the binary and its boot service. The daemon's unit is written but not enabled: `agent
+ * daemon` is not built yet (issue #8), and an enabled unit would restart a failing command forever.
+ */
+export function planInstall(facts: InstallFacts): Plan {
+  const changes: Change[] = [];
+  const dir = (path: string): Change => ({ kind: "mkdir", path, mode: 0o755, reason: "where the agent's files go" });
+  if (facts.binary) changes.push(dir("/usr/local/bin"), { kind: "write", path: BIN, content: facts.binary, mode: 0o755, reason: "the agent" });
+  changes.push(dir(facts.init === "systemd" ? "/etc/systemd/system" : "/etc/init.d"));
+  if (facts.init === "systemd") {
+    changes.push({ kind: "write", path: "/etc/systemd/system/tether-boot.service", content: systemdBootUnit(), mode: 0o644, reason });
+    changes.push({ kind: "write", path: "/etc/systemd/system/tether-daemon.service", content: systemdDaemonUnit(), mode: 0o644, reason: `${reason}; not enabled until agent daemon is built (issue #8)` });
+  } else {
+    const script = facts.init === "openrc" ? openrcBootScript() : sysvinitBootScript();
+    changes.push({ kind: "write", path: "/etc/init.d/tether-boot", content: script, mode: 0o755, reason });
+  }
+  changes.push(...enable(facts));
+  return { instanceId: "install", steps: [{ action: "install", changes }] };
+}

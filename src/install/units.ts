@@ -1,0 +1,76 @@
+/**
+ * The service definitions `agent install` writes, as pure text. The boot unit runs once, early:
+ * before the network is configured (it writes the network files) and before sshd starts (it
+ * writes the keys sshd will read).
+ */
+
+export const BIN = "/usr/local/bin/agent";
+
+export function systemdBootUnit(bin = BIN): string {
+  return `[Unit]
+Description=Tether: configure this machine from its cloud's instance data
+Documentation=https://example.invalid/tether
+DefaultDependencies=no
+Wants=network-pre.target
+After=local-fs.target systemd-remount-fs.service
+Before=network-pre.target systemd-networkd.service NetworkManager.service networking.service
+Before=ssh.service sshd.service systemd-user-sessions.service getty@tty1.service
+
+[Service]
+Type=oneshot
+ExecStart=${bin} boot
+RemainAfterExit=yes
+TimeoutStartSec=10min
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+export function systemdDaemonUnit(bin = BIN): string {
+  return `[Unit]
+Description=Tether: answer the host's commands (XenStore, QEMU guest agent protocol)
+After=tether-boot.service
+
+[Service]
+ExecStart=${bin} daemon
+Restart=on-failure
+RestartSec=2
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+export function openrcBootScript(bin = BIN): string {
+  return `#!/sbin/openrc-run
+description="Tether: configure this machine from its cloud's instance data"
+command="${bin}"
+command_args="boot"
+
+depend() {
+\tneed localmount
+\tbefore net sshd
+}
+`;
+}
+
+export function sysvinitBootScript(bin = BIN): string {
+  return `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          tether-boot
+# Required-Start:    $local_fs
+# Required-Stop:
+# X-Start-Before:    networking ssh
+# Default-Start:     S
+# Default-Stop:
+# Short-Description: Tether: configure this machine from its cloud's instance data
+### END INIT INFO
+case "$1" in
+  start) exec ${bin} boot ;;
+  stop|restart|force-reload|status) exit 0 ;;
+  *) echo "Usage: $0 start" >&2; exit 3 ;;
+esac
+`;
+}
