@@ -29,7 +29,7 @@ describe("agent install", () => {
     expect(readlinkSync(join(r, "etc/systemd/system/multi-user.target.wants/tether-boot.service"))).toBe("/etc/systemd/system/tether-boot.service");
     expect(() => lstatSync(join(r, "etc/systemd/system/multi-user.target.wants/tether-daemon.service"))).toThrow();
     const again = await runAgent(["install", "--root", r, "--binary", binary, "--json"]);
-    expect(JSON.parse(again.stdout).steps.filter((s: { status: string }) => s.kind === "write").map((s: { status: string }) => s.status)).toEqual([
+    expect(JSON.parse(again.stdout).steps.filter((s: { kind: string }) => s.kind === "write").map((s: { status: string }) => s.status)).toEqual([
       "skipped-unchanged",
       "skipped-unchanged",
       "skipped-unchanged",
