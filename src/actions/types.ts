@@ -37,4 +37,15 @@ export interface Action {
   /** Files whose current content `plan` needs (e.g. /etc/hosts, a user's authorized_keys). */
   reads?(inputs: BootInputs, facts: Omit<OsFacts, "files">): string[];
   plan(inputs: BootInputs, facts: OsFacts): Change[];
+  /**
+   * What a plan cannot say as a change: work skipped (offline, refused Windows scripts), the final
+   * message. Never holds a secret. The boot logs these.
+   */
+  notes?(inputs: BootInputs, facts: OsFacts): string[];
+  /**
+   * Part of the work needs the running target (programs, services), so under --root it is only
+   * prepared: an offline run does not record the action as done, and the target's first boot does
+   * it whole.
+   */
+  deferredWhenOffline?: true;
 }

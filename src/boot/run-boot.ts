@@ -16,7 +16,13 @@ export interface BootPlan {
   state: TetherState;
   bootId: string | null;
   due: Action[];
+  /** What the due actions say besides their changes (work kept for the first boot, the final message). */
+  notes: string[];
+  offline: boolean;
 }
+
+/** Steps that end the boot (a reboot, a power-off) apply only after the run is recorded. */
+const FINAL_ACTIONS = new Set(["power-state"]);
 
 /** Which actions are due, the facts they need, and their plan: all before the first change. */
 export async function planFor(host: Host, inputs: BootInputs, actions: readonly Action[] = ACTIONS): Promise<BootPlan> {
@@ -25,18 +31,26 @@ export async function planFor(host: Host, inputs: BootInputs, actions: readonly 
   const decisions = actions.map((a) => ({ action: a.name, ...decide(a, state, instanceId, bootId) }));
   const due = actions.filter((_, i) => decisions[i]?.run);
   const facts = await gatherFacts(host, inputs, due);
-  return { plan: planBoot(due, inputs, facts), decisions, state, bootId, due };
+  const notes = due.flatMap((a) => a.notes?.(inputs, facts) ?? []);
+  return { plan: planBoot(due, inputs, facts), decisions, state, bootId, due, notes, offline: facts.offline };
 }
 
 /** Applies the plan and records the run, whatever its outcome, for `agent status` and the next boot. */
 export async function applyBoot(host: Host, inputs: BootInputs, boot: BootPlan, log: ConsolaInstance): Promise<ApplyResult> {
   const startedAt = host.now();
-  const result = await applyPlan(host, boot.plan);
+  for (const note of boot.notes) log.withTag("boot").info(note);
+  const main = { ...boot.plan, steps: boot.plan.steps.filter((s) => !FINAL_ACTIONS.has(s.action)) };
+  const final = { ...boot.plan, steps: boot.plan.steps.filter((s) => FINAL_ACTIONS.has(s.action)) };
+  const result = await applyPlan(host, main);
   const outcomes = new Map(actionOutcomes(result).map((o) => [o.action, o]));
   const actions = boot.decisions.map((d) => {
     const frequency = boot.due.find((a) => a.name === d.action)?.frequency ?? ACTIONS.find((a) => a.name === d.action)?.frequency ?? "always";
     const outcome = outcomes.get(d.action);
     if (!d.run) return { name: d.action, frequency, result: "skipped" as const, ms: 0, reason: d.reason };
+    // Prepared in an image, not done: the target's first boot must run it whole.
+    if (boot.offline && boot.due.find((a) => a.name === d.action)?.deferredWhenOffline) {
+      return { name: d.action, frequency, result: "skipped" as const, ms: outcome?.ms ?? 0, reason: "prepared offline; runs at the target's first boot" };
+    }
     if (!outcome || outcome.result === "not-run") return { name: d.action, frequency, result: result.ok ? ("ok" as const) : ("skipped" as const), ms: outcome?.ms ?? 0 };
     return { name: d.action, frequency, result: outcome.result, ms: outcome.ms, ...(outcome.error ? { error: outcome.error } : {}) };
   });
@@ -50,5 +64,8 @@ export async function applyBoot(host: Host, inputs: BootInputs, boot: BootPlan, 
     errors: actions.flatMap((a) => ("error" in a && a.error ? [`${a.name}: ${a.error}`] : [])),
   });
   for (const warning of result.warnings) log.withTag("boot").warn(warning);
-  return result;
+  // Recorded first: a reboot that kills the agent must not make the next start run it all again.
+  if (!result.ok || final.steps.length === 0) return result;
+  const last = await applyPlan(host, final);
+  return { ...last, steps: [...result.steps, ...last.steps], ms: result.ms + last.ms };
 }

@@ -98,10 +98,11 @@ const boot: AgentCommand = defineCommand({
     const view = viewInputs(inputs);
 
     if (args["dry-run"]) {
-      if (json) return printJson({ dryRun: true, instanceData: view, due: boot.decisions, plan: planJson(boot.plan) });
+      if (json) return printJson({ dryRun: true, instanceData: view, due: boot.decisions, notes: boot.notes, plan: planJson(boot.plan) });
       const diff = await diffPlan(host, boot.plan);
       printText(`Instance data (dry run: nothing was changed)\n${formatInstanceData(view)}\n`);
       printText(`Actions\n${formatDecisions(boot.decisions)}\n`);
+      if (boot.notes.length) printText(`Notes\n${boot.notes.map((n) => `  ${n}`).join("\n")}\n`);
       printText(`Plan\n${diff.text || "  nothing to change"}`);
       return EXIT.ok;
     }

@@ -1,12 +1,20 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeTargetRoot } from "../../examples/target-root.ts";
 import { Workspace } from "../helpers/make-images.ts";
 import { runAgent } from "../helpers/run-agent.ts";
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A small Debian-like target root (examples/target-root.ts), fresh for each test. */
+function targetRoot(): string {
+  const root = tempDir();
+  makeTargetRoot(root);
+  return root;
+}
 
 function tempDir(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "tether-boot-"));
@@ -18,9 +26,24 @@ function tempDir(files: Record<string, string> = {}): string {
   return dir;
 }
 
+/** Every file under a tree with its content, to prove a dry run wrote nothing. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[p] = readFileSync(p).toString("base64");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
 describe("agent boot", () => {
-  test("--dry-run on the example seed prints the instance data and changes nothing under --root", async () => {
-    const root = tempDir();
+  test("--dry-run on the example seed prints the instance data and the plan, and changes nothing under --root", async () => {
+    const root = targetRoot();
+    const before = snapshot(root);
     const run = await runAgent(["boot", "--dry-run", "--seed", "examples/nocloud", "--root", root]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/instance-id +iid-example-0001/);
@@ -29,15 +52,20 @@ describe("agent boot", () => {
     expect(run.stdout).toMatch(/cloud-config +fqdn, hostname, manage_etc_hosts, runcmd, ssh_pwauth, timezone, users, write_files/);
     expect(run.stdout).toMatch(/interfaces +lan0 192\.0\.2\.10\/24; mgmt0 dhcp4/);
     expect(run.stdout).toMatch(/^Plan$/m);
-    expect(readdirSync(root)).toEqual([]);
+    expect(run.stdout).toContain("+++ b/etc/hostname");
+    expect(run.stdout).toContain("useradd -R");
+    expect(snapshot(root)).toEqual(before);
   });
 
   test("--json gives the instance data with user-data described, never shown", async () => {
-    const run = await runAgent(["boot", "--dry-run", "--seed", "examples/nocloud", "--json"]);
+    const run = await runAgent(["boot", "--dry-run", "--seed", "examples/nocloud", "--root", targetRoot(), "--json"]);
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out.dryRun).toBe(true);
-    expect(out.plan.steps).toEqual([]);
+    const hostname = out.plan.steps.find((s: { action: string }) => s.action === "hostname");
+    expect(hostname.changes[0]).toMatchObject({ kind: "write", path: "/etc/hostname", content: { text: "example-web-1\n" } });
+    const files = out.plan.steps.find((s: { action: string }) => s.action === "write-files");
+    expect(files.changes.find((c: { path?: string }) => c.path === "/etc/example/token").content).toEqual({ secret: true, bytes: 16 });
     expect(Array.isArray(out.due)).toBe(true);
     expect(out.instanceData.instanceId).toBe("iid-example-0001");
     expect(out.instanceData.userData).toMatchObject({ header: "#cloud-config" });
@@ -86,10 +114,15 @@ describe("agent boot", () => {
   });
 
   test("without --dry-run it applies to --root and records the run; a second run of the instance is recorded as not new", async () => {
-    const root = tempDir();
+    const root = targetRoot();
     const first = await runAgent(["boot", "--seed", "examples/nocloud", "--root", root, "--json"]);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ dryRun: false, instanceId: "iid-example-0001", ok: true });
+    expect(readFileSync(join(root, "etc/hostname"), "utf8")).toBe("example-web-1\n");
+    expect(readFileSync(join(root, "etc/passwd"), "utf8")).toContain("ops:x:1000:1000:Operations:/home/ops:/bin/bash");
+    expect(statSync(join(root, "home/ops/.ssh/authorized_keys")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, "etc/example/token")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(root, "etc/example/banner"), "utf8")).toBe("Tether example\n");
     const status = await runAgent(["status", "--root", root, "--json"]);
     expect(JSON.parse(status.stdout)).toMatchObject({ lastRun: { instanceId: "iid-example-0001", newInstance: true } });
     await runAgent(["boot", "--seed", "examples/nocloud", "--root", root]);

@@ -8,11 +8,17 @@ import { parseGroup, parsePasswd } from "./passwd.ts";
 /** Planners read configuration files, not payloads: a larger file is treated as unreadable. */
 const MAX_READ = 1 << 20;
 
+/**
+ * A file's content as text, or for a path ending in "/" (a planner asking whether a directory
+ * exists) "" when it is a directory; undefined when absent, of another type, or too large.
+ */
 async function readIfFile(host: Host, path: string): Promise<string | undefined> {
   const stat = await host.fs.stat(path).catch(() => null);
+  if (path.endsWith("/")) return stat?.type === "dir" ? "" : undefined;
   if (stat?.type !== "file" || stat.size > MAX_READ) return undefined;
-  // latin1 keeps every byte as one character, so a planner that copies text back loses nothing.
-  return new TextDecoder("latin1").decode(await host.fs.readFile(path));
+  // True latin1 (TextDecoder's "latin1" is windows-1252): every byte one character, so a planner
+  // that copies text back loses nothing.
+  return Buffer.from(await host.fs.readFile(path)).toString("latin1");
 }
 
 /**
@@ -38,5 +44,6 @@ export async function gatherFacts(host: Host, inputs: BootInputs, actions: reado
   };
   const paths = [...new Set(actions.flatMap((a) => a.reads?.(inputs, base) ?? []))].sort();
   const contents = await Promise.all(paths.map((p) => readIfFile(host, p)));
-  return { ...base, files: Object.fromEntries(paths.map((p, i) => [p, contents[i]])) };
+  const files = Object.fromEntries(paths.map((p, i) => [p, contents[i]]));
+  return { ...base, files };
 }

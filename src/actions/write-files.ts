@@ -1,0 +1,162 @@
+import { InputError } from "../errors.ts";
+import type { WriteFile } from "../model/cloud-config/index.ts";
+import type { Change, Owner } from "../plan/change.ts";
+import { decodeBase64 } from "../userdata/base64.ts";
+import { isGzip } from "../userdata/gunzip.ts";
+import { USERDATA_LIMITS } from "../userdata/limits.ts";
+import { cloudConfigOf } from "./cloud-config-of.ts";
+import type { BootInputs } from "./inputs.ts";
+import { bytesOfRead, concatBytes, contentOf, DirPlan, parentOf, parentProbes, targetPath } from "./target-files.ts";
+import type { Action, OsFacts } from "./types.ts";
+
+/** `user` or `user:group`; account names as shadow's tools take them (a trailing $ for machine accounts). */
+const NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/;
+
+/**
+ * cloud-init chowns with group -1 when only a user is named, so a new file (written by root) gets
+ * group root: the same result here, named, since a plan's owner always has both.
+ */
+export function ownerOf(spec: string, source: string, field: string): Owner {
+  const [user = "", group = "root", ...rest] = spec.split(":");
+  if (rest.length || !NAME.test(user) || !NAME.test(group)) {
+    throw new InputError(source, [{ path: field, message: `expected "user" or "user:group" (no spaces), got ${JSON.stringify(spec)}` }]);
+  }
+  return { user, group };
+}
+
+/**
+ * Synchronous gunzip. The bound that matters was enforced when the user-data was read
+ * (readUserData → checkWriteFiles decodes every entry under one shared budget, streaming); this
+ * repeats it from gzip's own size field before inflating and from the result after, so that inputs
+ * built any other way cannot make a plan hold more than the budget either.
+ */
+function gunzip(bytes: Uint8Array, budget: { remaining: number }, source: string, field: string): Uint8Array {
+  const refuse = (message: string): never => {
+    throw new InputError(source, [{ path: field, message }]);
+  };
+  if (!isGzip(bytes)) refuse("invalid gzip data: no gzip header");
+  if (bytes.length >= 4) {
+    const isize = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
+    if (isize > budget.remaining) refuse(`gzip data expands past the limit of ${budget.remaining} bytes: refused`);
+  }
+  let out: Uint8Array;
+  try {
+    out = Bun.gunzipSync(bytes as Uint8Array<ArrayBuffer>);
+  } catch (error) {
+    return refuse(`invalid gzip data: ${(error as Error).message}`);
+  }
+  if (out.length > budget.remaining) refuse(`gzip data expands past the limit of ${budget.remaining} bytes: refused`);
+  budget.remaining -= out.length;
+  return out;
+}
+
+/** The bytes an entry asks for, its encoding undone: writeFileContent's meaning, synchronously. */
+export function decodeWriteFile(file: WriteFile, source: string, field: string, budget = { remaining: USERDATA_LIMITS.decompressed }): Uint8Array {
+  switch (file.encoding) {
+    case "text":
+      return new TextEncoder().encode(file.content);
+    case "b64":
+      return decodeBase64(file.content, source, `${field}.content`);
+    case "gzip":
+      // From YAML, gzip bytes can only have arrived as latin1 text (as cloud-init reads them).
+      return gunzip(new Uint8Array(Buffer.from(file.content, "latin1")), budget, source, `${field}.content`);
+    case "gz+b64":
+      return gunzip(decodeBase64(file.content, source, `${field}.content`), budget, source, `${field}.content`);
+  }
+}
+
+interface Entry {
+  index: number;
+  path: string;
+  bytes: Uint8Array;
+  mode: number;
+  owner: Owner;
+  append: boolean;
+  defer: boolean;
+}
+
+function entriesOf(inputs: BootInputs): { entries: Entry[]; source: string } {
+  const view = cloudConfigOf(inputs);
+  const source = view.sourceOf("write_files");
+  const budget = { remaining: USERDATA_LIMITS.decompressed };
+  const entries = (view.config.write_files ?? []).map((file, index): Entry => {
+    const field = `write_files[${index}]`;
+    const path = targetPath(file.path, source, `${field}.path`);
+    const owner = ownerOf(file.owner, source, `${field}.owner`);
+    if (!Number.isInteger(file.permissions) || file.permissions < 0 || file.permissions > 0o7777) {
+      throw new InputError(source, [{ path: `${field}.permissions`, message: `expected permission bits between 0 and 07777, got ${file.permissions}` }]);
+    }
+    return { index, path, bytes: decodeWriteFile(file, source, field, budget), mode: file.permissions, owner, append: file.append, defer: file.defer };
+  });
+  return { entries, source };
+}
+
+function pathsOf(inputs: BootInputs): string[] {
+  const view = cloudConfigOf(inputs);
+  const source = view.sourceOf("write_files");
+  const out: string[] = [];
+  for (const [i, file] of (view.config.write_files ?? []).entries()) {
+    try {
+      out.push(targetPath(file.path, source, `write_files[${i}].path`));
+    } catch {
+      // plan() names the bad path; reads only gathers.
+    }
+  }
+  return out;
+}
+
+/**
+ * Every entry is decoded and checked whichever phase it belongs to, and appends see what earlier
+ * entries (of either phase) made of the file: the deferred phase replays the first one's effect
+ * rather than trusting a read taken before it ran.
+ */
+function planPhase(inputs: BootInputs, facts: OsFacts, deferred: boolean): Change[] {
+  const { entries, source } = entriesOf(inputs);
+  const dirs = new DirPlan(facts);
+  const now = new Map<string, Uint8Array>();
+  const changes: Change[] = [];
+  const origin = source.endsWith("vendor-data") ? "vendor-data" : "user-data";
+  for (const e of entries) {
+    const before = now.get(e.path) ?? (facts.files[e.path] !== undefined ? bytesOfRead(facts.files[e.path] as string) : new Uint8Array());
+    const bytes = e.append ? concatBytes(before, e.bytes) : e.bytes;
+    now.set(e.path, bytes);
+    if (e.defer !== deferred) continue;
+    const what = `write_files[${e.index}] from ${origin}${e.defer ? " (deferred until users exist)" : ""}`;
+    changes.push(...dirs.ensure(parentOf(e.path), 0o755, `directory for ${what}`, { owner: e.owner }));
+    changes.push({
+      kind: "write",
+      path: e.path,
+      content: contentOf(bytes, e.mode),
+      mode: e.mode,
+      owner: e.owner,
+      reason: e.append ? `${what}: appended to the current content` : what,
+    });
+  }
+  return changes;
+}
+
+function reads(inputs: BootInputs): string[] {
+  const view = cloudConfigOf(inputs);
+  const appended = (view.config.write_files ?? []).some((f) => f.append);
+  const paths = pathsOf(inputs);
+  if (!paths.length) return [];
+  // Appends need the current content; any entry's path may be appended to by a later one.
+  return [...parentProbes(paths), ...(appended ? paths : [])];
+}
+
+/** cloud-config write_files without `defer`: per instance, early, as cc_write_files. */
+export const writeFilesAction: Action = {
+  name: "write-files",
+  frequency: "per-instance",
+  reads,
+  plan: (inputs, facts) => planPhase(inputs, facts, false),
+};
+
+/** write_files entries with `defer: true`: per instance, after users and packages (cc_write_files_deferred). */
+export const writeFilesDeferredAction: Action = {
+  name: "write-files-deferred",
+  frequency: "per-instance",
+  reads,
+  plan: (inputs, facts) => planPhase(inputs, facts, true),
+};
+
