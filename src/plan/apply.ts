@@ -197,10 +197,20 @@ async function runStep(ctx: StepContext, change: Change): Promise<Outcome> {
   }
 }
 
+/**
+ * A file given to a user is written where that user may have made links: `~/.ssh -> /root/.ssh`
+ * would have root write the user's keys into root's account. Symlinks there are refused.
+ */
+async function refuseUserLink(fs: Host["fs"], change: { owner?: { user: string } }, path: string): Promise<void> {
+  if (!change.owner || change.owner.user === "root" || change.owner.user === "0") return;
+  if ((await fs.lstat(path))?.type === "symlink") fail(`${path} is a symlink, and the change belongs to ${change.owner.user}, who could have made it: refused`);
+}
+
 async function applyWrite({ host, owners, touch }: StepContext, change: Extract<Change, { kind: "write" }>): Promise<Outcome> {
   const { fs } = host;
   const modeError = modeProblem(change.mode);
   if (modeError) fail(modeError);
+  await refuseUserLink(fs, change, parentOf(change.path));
   const seen = await inspectWrite(fs, owners, change);
   if (seen.ownerProblem) fail(seen.ownerProblem);
   if (seen.parentMissing) fail(`the directory ${parentOf(change.path)} does not exist (the plan must make it first)`);
@@ -242,6 +252,7 @@ async function applyMkdir({ host, owners, touch }: StepContext, change: Extract<
   const modeError = modeProblem(change.mode);
   if (modeError) fail(modeError);
   const ids = change.owner ? await owners.resolve(change.owner) : null;
+  await refuseUserLink(fs, change, change.path);
   const lstat = await fs.lstat(change.path);
   if (lstat?.type === "symlink" && (await fs.stat(change.path))?.type === "dir") return { status: "skipped-unchanged", message: "a symlink to a directory: left as it is" };
   if (lstat && lstat.type !== "dir") fail(`a ${lstat.type} is in the way`);

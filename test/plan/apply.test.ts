@@ -360,3 +360,31 @@ describe("applyPlan on the fake host", () => {
     expect(result.steps.map((s) => s.message)).toEqual(["exited 127: nope: not found", "killed after 10 ms (its time limit)"]);
   });
 });
+
+describe("applyPlan and links a user could have made", () => {
+  test("a user's ~/.ssh pointing at root's: the user's key write and mkdir are refused; root's keys untouched", async () => {
+    const root = tempRoot({ "etc/passwd": PASSWD, "etc/group": GROUP, "root/.ssh/authorized_keys": "ssh-ed25519 ROOTKEY root\n", "home/alice/.keep": "" });
+    const { symlinkSync } = await import("node:fs");
+    symlinkSync("/root/.ssh", join(root, "home/alice/.ssh"));
+    const host = await realHost(root);
+    const owner = { user: "alice", group: "alice" };
+    const write = plan([["ssh-keys", [{ kind: "write", path: "/home/alice/.ssh/authorized_keys", content: "ssh-ed25519 ALICE a\n", mode: 0o600, owner, reason: "keys" }]]]);
+    const result = await applyPlan(host, write);
+    expect(result.ok).toBe(false);
+    expect(result.steps[0]?.message).toBe("/home/alice/.ssh is a symlink, and the change belongs to alice, who could have made it: refused");
+    const mkdir = plan([["ssh-keys", [{ kind: "mkdir", path: "/home/alice/.ssh", mode: 0o700, owner, reason: "dir" }]]]);
+    expect((await applyPlan(host, mkdir)).ok).toBe(false);
+    expect(read(join(root, "root/.ssh/authorized_keys"))).toBe("ssh-ed25519 ROOTKEY root\n");
+    expect(statSync(join(root, "root/.ssh")).uid).toBe(0);
+  });
+
+  test("root's own files through a link root made are still written (only users' territory is suspect)", async () => {
+    const root = tempRoot({ "etc/passwd": PASSWD, "etc/group": GROUP, "srv/real/.keep": "" });
+    const { symlinkSync } = await import("node:fs");
+    symlinkSync("/srv/real", join(root, "srv/link"));
+    const host = await realHost(root);
+    const result = await applyPlan(host, plan([["write-files", [{ kind: "write", path: "/srv/link/app.conf", content: "x\n", mode: 0o644, reason: "file" }]]]));
+    expect(result.ok).toBe(true);
+    expect(read(join(root, "srv/real/app.conf"))).toBe("x\n");
+  });
+});
