@@ -130,6 +130,18 @@ describe("agent boot", () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ lastRun: { instanceId: "iid-example-0001", newInstance: false } });
   });
 
+  test("a new instance id runs the per-instance actions again; the same one skips them", async () => {
+    const root = targetRoot();
+    const seed = (id: string, host: string) => tempDir({ "meta-data": `instance-id: ${id}\nlocal-hostname: ${host}\n` });
+    const first = seed("iid-a", "first-name");
+    expect((await runAgent(["boot", "--seed", first, "--root", root])).code).toBe(0);
+    const same = await runAgent(["boot", "--dry-run", "--seed", first, "--root", root, "--json"]);
+    expect(JSON.parse(same.stdout).due.find((d: { action: string }) => d.action === "hostname")).toMatchObject({ run: false });
+    const second = await runAgent(["boot", "--seed", seed("iid-b", "second-name"), "--root", root, "--json"]);
+    expect(second.code).toBe(0);
+    expect(readFileSync(join(root, "etc/hostname"), "utf8")).toBe("second-name\n");
+  });
+
   test("without --seed it probes; nothing found is exit 1 with the evidence", async () => {
     const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const url = `http://127.0.0.1:${listener.port}`;
