@@ -57,13 +57,15 @@ const command: AgentCommand = defineCommand({
     kind: { type: "string", alias: "k", valueHint: "KIND", description: `Its format: ${KINDS.join(", ")} (yaml: v1 or v2 by its version key)` },
     directory: { type: "string", alias: "d", valueHint: "OUTDIR", description: "Write the files under OUTDIR (created if missing), as OUTDIR/etc/…" },
     distro: { type: "string", alias: "D", valueHint: "DISTRO", description: `The target distro: ${LINUX_DISTROS.join(", ")}` },
-    "output-kind": { type: "string", alias: "O", valueHint: "FORMAT", description: `${RENDERER_NAMES.join(", ")}. Default: the distro's (ubuntu netplan; debian, alpine eni; Red Hat family sysconfig; others networkd)` },
+    "output-kind": { type: "string", alias: "O", valueHint: "FORMAT", description: `${RENDERER_NAMES.join(", ")}, or several separated by commas. Default: the distro's (ubuntu netplan; debian, alpine eni; Red Hat family sysconfig; others networkd)` },
     mac: { type: "string", alias: "m", valueHint: "name,mac", description: "A NIC's name and MAC (repeat for each); default: the NICs in /sys/class/net (under --root)" },
   },
   async run({ args, rawArgs }) {
     const kind = oneOf("-k/--kind", args.kind, KINDS);
     const distro = oneOf("-D/--distro", args.distro, LINUX_DISTROS);
-    const renderer: RendererName = args["output-kind"] === undefined ? defaultRenderer(distro) : oneOf("-O/--output-kind", args["output-kind"], RENDERER_NAMES);
+    // Several formats at once (-O eni,netplan) cost one start of the agent instead of one each.
+    const renderers: RendererName[] =
+      args["output-kind"] === undefined ? [defaultRenderer(distro)] : args["output-kind"].split(",").map((name) => oneOf("-O/--output-kind", name, RENDERER_NAMES));
     if (!args["network-data"]) throw new UsageError("agent render-network: -p/--network-data PATH is required");
     if (!args.directory) throw new UsageError("agent render-network: -d/--directory OUTDIR is required");
     const nicFlags = repeated(rawArgs, ["-m", "--mac"]);
@@ -80,7 +82,8 @@ const command: AgentCommand = defineCommand({
     log.withTag("render-network").debug(`NICs: ${nics.map((n) => `${n.name}=${n.mac}`).join(" ") || "none"}`);
 
     // Everything is converted, checked and rendered before the first file is written.
-    const files = source ? RENDERERS[renderer](parseWith(NetworkConfigSchema, toNetworkConfig(source, nics), `${args["network-data"]} (converted)`)) : {};
+    const config = source ? parseWith(NetworkConfigSchema, toNetworkConfig(source, nics), `${args["network-data"]} (converted)`) : undefined;
+    const files: Record<string, string> = config ? Object.assign({}, ...renderers.map((r) => RENDERERS[r](config))) : {};
     const paths = Object.keys(files).map(checkedPath);
 
     const outDir = resolve(args.directory);
@@ -91,7 +94,7 @@ const command: AgentCommand = defineCommand({
       await out.writeFile(path, files[path] as string, { mode: modeOf(path) });
     }
     const written = paths.map((p) => join(outDir, p));
-    if (json) printJson({ renderer, distro, files: written, disabled: source === undefined });
+    if (json) printJson({ renderer: renderers.join(","), distro, files: written, disabled: source === undefined });
     else printText(source ? written.join("\n") : `${args["network-data"]}: network config disabled; nothing written`);
   },
 });
@@ -100,6 +103,7 @@ command.examples = [
   "agent render-network -p network_data.json -k network_data.json -d out -D ubuntu            # netplan, NICs from /sys/class/net",
   "agent render-network -p net.yaml -k yaml -d out -D rhel -O network-manager -m eth0,fa:16:3e:00:00:01",
   "agent render-network -p vm-data.json -k xen -d out -D debian --root /mnt/image           # NICs from the image's /sys copy",
+  "agent render-network -p net.yaml -k yaml -d out -D debian -O eni,netplan,networkd,sysconfig,network-manager",
   "",
   "Files are written under OUTDIR as OUTDIR/etc/…; nothing is written unless all of the input is valid.",
   "Exit 0 done, 1 bad input (every bad field named), 2 usage.",

@@ -55,6 +55,21 @@ describe("agent render-network", () => {
     }
   });
 
+  test("-O with several formats renders each, byte for byte as one at a time", async () => {
+    const all = tempDir();
+    const run = await runAgent(["render-network", "-p", input("openstack-bond-vlan.network_data.json"), "-k", "network_data.json", "-d", all, "-D", "ubuntu", "-O", "eni,netplan,networkd", ...NICS]);
+    expect(run.code).toBe(0);
+    for (const format of ["eni", "netplan", "networkd"]) {
+      const one = tempDir();
+      const single = await runAgent(["render-network", "-p", input("openstack-bond-vlan.network_data.json"), "-k", "network_data.json", "-d", one, "-D", "ubuntu", "-O", format, "--json", ...NICS]);
+      for (const file of JSON.parse(single.stdout).files as string[]) {
+        expect(readFileSync(join(all, file.slice(one.length)), "utf8")).toBe(readFileSync(file, "utf8"));
+      }
+    }
+    const bad = await runAgent(["render-network", "-p", input("v2-all.yaml"), "-k", "yaml", "-d", tempDir(), "-D", "ubuntu", "-O", "eni,ifcfg"]);
+    expect(bad.code).toBe(2);
+  });
+
   test("NetworkManager keyfiles are written 0600, the rest 0644; --json lists them", async () => {
     const out = tempDir();
     const run = await runAgent(["render-network", "-p", input("v1-all.yaml"), "-k", "v1", "-d", out, "-D", "rhel", "-O", "network-manager", "--json"]);
