@@ -69,7 +69,9 @@ function passwordsOf(inputs: BootInputs, facts: OsFacts, accounts: Accounts): { 
     if (s.hashed_passwd?.reveal()) set.set(s.name, { hash: givenHash(s.hashed_passwd, u.source, at("hashed_passwd")), expire: false });
     else if (s.plain_text_passwd?.reveal()) set.set(s.name, { hash: hashText(s.plain_text_passwd, facts, u.source, at("plain_text_passwd")), expire: false });
     else if (s.passwd?.reveal() && !u.existing) set.set(s.name, { hash: givenHash(s.passwd, u.source, at("passwd")), expire: false });
-    if (s.lock_passwd ?? true) lock.push(s.name);
+    // A user created without a password is already locked ("!" from useradd, adduser -D): locking
+    // again costs a usermod per user at every first boot, for nothing.
+    if ((s.lock_passwd ?? true) && (u.existing || set.has(s.name))) lock.push(s.name);
   }
 
   const later: { name: string; hash: () => PasswordSet }[] = [];
