@@ -15,9 +15,19 @@ const DOCUMENTS = [
   "a: &x {k: v}\nb: *x\nc: >\n  folded\n  text\n",
 ];
 
+/** The first Python with PyYAML: the image's own, or Debian's /usr/bin/python3 with python3-yaml. */
+const hasYaml = (python: string) => {
+  try {
+    return Bun.spawnSync([python, "-c", "import yaml"], { stderr: "ignore" }).exitCode === 0;
+  } catch {
+    return false; // no such interpreter
+  }
+};
+const PYTHON = ["python3", "/usr/bin/python3"].find(hasYaml) ?? "python3";
+
 /** PyYAML's safe_load, as cloud-init reads user-data, with its answer as JSON. */
 async function pyyaml(text: string): Promise<unknown> {
-  const child = Bun.spawn(["python3", "-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), allow_nan=True))"], {
+  const child = Bun.spawn([PYTHON, "-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), allow_nan=True))"], {
     stdin: new Blob([text]),
     stdout: "pipe",
     stderr: "pipe",
