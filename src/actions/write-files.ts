@@ -1,9 +1,5 @@
 import { InputError } from "../errors.ts";
-import type { WriteFile } from "../model/cloud-config/index.ts";
 import type { Change, Owner } from "../plan/change.ts";
-import { decodeBase64 } from "../userdata/base64.ts";
-import { isGzip } from "../userdata/gunzip.ts";
-import { USERDATA_LIMITS } from "../userdata/limits.ts";
 import { cloudConfigOf } from "./cloud-config-of.ts";
 import type { BootInputs } from "./inputs.ts";
 import { bytesOfRead, concatBytes, contentOf, DirPlan, parentOf, parentProbes, targetPath } from "./target-files.ts";
@@ -24,47 +20,6 @@ export function ownerOf(spec: string, source: string, field: string): Owner {
   return { user, group };
 }
 
-/**
- * Synchronous gunzip. The bound that matters was enforced when the user-data was read
- * (readUserData → checkWriteFiles decodes every entry under one shared budget, streaming); this
- * repeats it from gzip's own size field before inflating and from the result after, so that inputs
- * built any other way cannot make a plan hold more than the budget either.
- */
-function gunzip(bytes: Uint8Array, budget: { remaining: number }, source: string, field: string): Uint8Array {
-  const refuse = (message: string): never => {
-    throw new InputError(source, [{ path: field, message }]);
-  };
-  if (!isGzip(bytes)) refuse("invalid gzip data: no gzip header");
-  if (bytes.length >= 4) {
-    const isize = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
-    if (isize > budget.remaining) refuse(`gzip data expands past the limit of ${budget.remaining} bytes: refused`);
-  }
-  let out: Uint8Array;
-  try {
-    out = Bun.gunzipSync(bytes as Uint8Array<ArrayBuffer>);
-  } catch (error) {
-    return refuse(`invalid gzip data: ${(error as Error).message}`);
-  }
-  if (out.length > budget.remaining) refuse(`gzip data expands past the limit of ${budget.remaining} bytes: refused`);
-  budget.remaining -= out.length;
-  return out;
-}
-
-/** The bytes an entry asks for, its encoding undone: writeFileContent's meaning, synchronously. */
-export function decodeWriteFile(file: WriteFile, source: string, field: string, budget = { remaining: USERDATA_LIMITS.decompressed }): Uint8Array {
-  switch (file.encoding) {
-    case "text":
-      return new TextEncoder().encode(file.content);
-    case "b64":
-      return decodeBase64(file.content, source, `${field}.content`);
-    case "gzip":
-      // From YAML, gzip bytes can only have arrived as latin1 text (as cloud-init reads them).
-      return gunzip(new Uint8Array(Buffer.from(file.content, "latin1")), budget, source, `${field}.content`);
-    case "gz+b64":
-      return gunzip(decodeBase64(file.content, source, `${field}.content`), budget, source, `${field}.content`);
-  }
-}
-
 interface Entry {
   index: number;
   path: string;
@@ -78,7 +33,8 @@ interface Entry {
 function entriesOf(inputs: BootInputs): { entries: Entry[]; source: string } {
   const view = cloudConfigOf(inputs);
   const source = view.sourceOf("write_files");
-  const budget = { remaining: USERDATA_LIMITS.decompressed };
+  // write_files comes whole from one layer (the merge is key by key), decoded when it was validated.
+  const contents = (source.endsWith("vendor-data") ? inputs.vendorData : inputs.userData)?.writeFileContents ?? [];
   const entries = (view.config.write_files ?? []).map((file, index): Entry => {
     const field = `write_files[${index}]`;
     const path = targetPath(file.path, source, `${field}.path`);
@@ -86,7 +42,9 @@ function entriesOf(inputs: BootInputs): { entries: Entry[]; source: string } {
     if (!Number.isInteger(file.permissions) || file.permissions < 0 || file.permissions > 0o7777) {
       throw new InputError(source, [{ path: `${field}.permissions`, message: `expected permission bits between 0 and 07777, got ${file.permissions}` }]);
     }
-    return { index, path, bytes: decodeWriteFile(file, source, field, budget), mode: file.permissions, owner, append: file.append, defer: file.defer };
+    const bytes = contents[index];
+    if (!bytes) throw new Error(`${field}: not decoded; user-data must come through readUserData`);
+    return { index, path, bytes, mode: file.permissions, owner, append: file.append, defer: file.defer };
   });
   return { entries, source };
 }

@@ -6,5 +6,5 @@ export { gunzipLimited, isGzip, type Budget } from "./gunzip.ts";
 export { decodeBase64 } from "./base64.ts";
 export { typeFromStart } from "./detect.ts";
 export type { ScriptKind, UserScript } from "./scripts.ts";
-export { writeFileContent, checkWriteFiles } from "./write-file-content.ts";
+export { writeFileContent, decodeWriteFiles } from "./write-file-content.ts";
 export { readUserData, type UserData } from "./read-user-data.ts";

@@ -1,11 +1,13 @@
 import { parseCloudConfig, type CloudConfig } from "../model/cloud-config/index.ts";
 import { decodeUserData, type DecodeOptions } from "./decode-user-data.ts";
 import type { UserScript } from "./scripts.ts";
-import { checkWriteFiles } from "./write-file-content.ts";
+import { decodeWriteFiles } from "./write-file-content.ts";
 
 export interface UserData {
   config: CloudConfig;
   scripts: UserScript[];
+  /** config.write_files' contents, decoded and bounded, index for index. */
+  writeFileContents: Uint8Array[];
   warnings: string[];
 }
 
@@ -13,6 +15,6 @@ export interface UserData {
 export async function readUserData(data: Uint8Array, options: DecodeOptions): Promise<UserData> {
   const decoded = await decodeUserData(data, options);
   const { config, warnings } = parseCloudConfig(decoded.cloudConfig, options.source);
-  await checkWriteFiles(config.write_files, options.source);
-  return { config, scripts: decoded.scripts, warnings: [...decoded.warnings, ...warnings] };
+  const writeFileContents = await decodeWriteFiles(config.write_files, options.source);
+  return { config, scripts: decoded.scripts, writeFileContents, warnings: [...decoded.warnings, ...warnings] };
 }

@@ -22,17 +22,22 @@ export async function writeFileContent(file: WriteFile, source: string, path: st
   }
 }
 
-/** Checks every write_files entry decodes: validation must fail before the first file is written. */
-export async function checkWriteFiles(files: WriteFile[] | undefined, source: string): Promise<void> {
+/**
+ * Decodes every write_files entry, in order, under one budget: validation fails before the first
+ * file is written, and the planner writes these bytes rather than decoding a second time.
+ */
+export async function decodeWriteFiles(files: WriteFile[] | undefined, source: string): Promise<Uint8Array[]> {
   const budget: Budget = { remaining: USERDATA_LIMITS.decompressed };
   const problems = [];
+  const contents: Uint8Array[] = [];
   for (const [i, file] of (files ?? []).entries()) {
     try {
-      await writeFileContent(file, source, `write_files[${i}]`, budget);
+      contents.push(await writeFileContent(file, source, `write_files[${i}]`, budget));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       problems.push(...error.problems);
     }
   }
   if (problems.length) throw new InputError(source, problems);
+  return contents;
 }

@@ -49,17 +49,28 @@ export function instanceData(extra: Partial<InstanceData> = {}): InstanceData {
   return { source: { transport: "nocloud", location: "seed" }, instanceId: "i-abc", publicKeys: [], files: [], metadata: {}, ...extra };
 }
 
+/** write_files' bytes as readUserData decodes them (which test/userdata checks), for inputs built here. */
+function contentsOf(config: CloudConfig): Uint8Array[] {
+  return (config.write_files ?? []).map((f) => {
+    if (f.encoding === "text") return new TextEncoder().encode(f.content);
+    const raw = f.encoding === "gzip" ? Buffer.from(f.content, "latin1") : Buffer.from(f.content, "base64");
+    return f.encoding === "b64" ? new Uint8Array(raw) : Bun.gunzipSync(new Uint8Array(raw));
+  });
+}
+
+const userData = (config: CloudConfig, scripts: UserScript[] = []) => ({ config, scripts, writeFileContents: contentsOf(config), warnings: [] });
+
 /** Inputs from raw cloud-config, validated as user-data would be (so the planners see real output). */
 export function inputsWith(raw: Record<string, unknown>, extra: { scripts?: UserScript[]; vendor?: Record<string, unknown>; vendorScripts?: UserScript[]; data?: Partial<InstanceData>; network?: NetworkConfig } = {}): BootInputs {
-  const inputs: BootInputs = { data: instanceData(extra.data), warnings: [], userData: { config: parseCloudConfig(raw, "seed user-data").config, scripts: extra.scripts ?? [], warnings: [] } };
-  if (extra.vendor || extra.vendorScripts) inputs.vendorData = { config: parseCloudConfig(extra.vendor ?? {}, "seed vendor-data").config, scripts: extra.vendorScripts ?? [], warnings: [] };
+  const inputs: BootInputs = { data: instanceData(extra.data), warnings: [], userData: userData(parseCloudConfig(raw, "seed user-data").config, extra.scripts) };
+  if (extra.vendor || extra.vendorScripts) inputs.vendorData = userData(parseCloudConfig(extra.vendor ?? {}, "seed vendor-data").config, extra.vendorScripts);
   if (extra.network) inputs.network = extra.network;
   return inputs;
 }
 
 /** Inputs whose config skips the schema: what the planners' own checks must catch. */
 export function unchecked(config: Record<string, unknown>, data: Partial<InstanceData> = {}): BootInputs {
-  return { data: instanceData(data), warnings: [], userData: { config: config as CloudConfig, scripts: [], warnings: [] } };
+  return { data: instanceData(data), warnings: [], userData: userData(config as CloudConfig) };
 }
 
 /** The InputError `fn` throws, as source + field paths. */

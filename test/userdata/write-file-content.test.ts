@@ -4,7 +4,7 @@ import { parseCloudConfig } from "../../src/model/cloud-config/index.ts";
 import { parseYaml } from "../../src/parse/yaml.ts";
 import { mergeCloudConfig } from "../../src/userdata/merge.ts";
 import { readUserData } from "../../src/userdata/read-user-data.ts";
-import { checkWriteFiles, writeFileContent } from "../../src/userdata/write-file-content.ts";
+import { decodeWriteFiles, writeFileContent } from "../../src/userdata/write-file-content.ts";
 import { enc, problemsOf, text } from "./helpers.ts";
 
 test("write_files content in each encoding decodes to the same bytes", async () => {
@@ -17,7 +17,7 @@ test("write_files content in each encoding decodes to the same bytes", async () 
 
 test("content that does not decode fails validation, naming the file", async () => {
   const files = parseCloudConfig(parseYaml("write_files:\n- {path: /a, encoding: gz+b64, content: aGVsbG8K}\n", "t"), "t").config.write_files;
-  expect((await problemsOf(checkWriteFiles(files, "t")))[0]).toStartWith("write_files[0].content: invalid gzip data");
+  expect((await problemsOf(decodeWriteFiles(files, "t")))[0]).toStartWith("write_files[0].content: invalid gzip data");
 });
 
 test("readUserData: decode, validate, check contents, warnings together", async () => {
