@@ -65,7 +65,8 @@ install.examples = [
   "agent install --root /mnt/image --init systemd    # an image, offline (systemctl --root)",
   "agent install --dry-run --binary dist/agent-linux-x64 --root /tmp/t --init openrc",
   "",
-  "The daemon unit is written but not enabled until agent daemon is built (issue #8).",
+  "systemd: the daemon unit is enabled too, and starts only where XenStore is there (ConditionPathExists).",
+  "OpenRC and sysvinit: the boot script only.",
 ];
 
 export default install;

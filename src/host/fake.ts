@@ -43,6 +43,7 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
     level: 5,
     reporters: [{ log: (e) => logs.push(`${e.type}${e.tag ? ` [${e.tag}]` : ""} ${e.args.map(String).join(" ")}`) }],
   });
+  const held = new Set<string>();
   const refuse = () => Promise.reject(new TypeError("fake host: no network"));
   const handler = options.fetch ?? refuse;
   return {
@@ -69,5 +70,10 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
     now: () => clock.now,
     sleep,
     log,
+    async lock(path) {
+      if (held.has(path)) throw new HostError(`${path} is held by another running process: one agent daemon per machine`);
+      held.add(path);
+      return { release: () => void held.delete(path) };
+    },
   };
 }

@@ -7,6 +7,7 @@ import { createRealFs } from "./real-fs.ts";
 import { runProgram } from "./real-run.ts";
 import { sleep } from "./sleep.ts";
 import { connectUnix, openDevice } from "./real-stream.ts";
+import { acquireSocketLock } from "./lock.ts";
 import type { ByteStream, Host, Platform, RootedFs } from "./types.ts";
 
 export interface RealHostOptions {
@@ -55,5 +56,7 @@ export async function createRealHost(options: RealHostOptions): Promise<Host> {
     now: () => Date.now(),
     sleep,
     log: options.log,
+    // The lock's directory may not exist yet (/run/tether): resolve the parent inside the root.
+    lock: async (path) => acquireSocketLock(`${await fs.realPath(path.slice(0, path.lastIndexOf("/")) || "/")}/${path.slice(path.lastIndexOf("/") + 1)}`, path),
   };
 }

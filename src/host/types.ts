@@ -81,4 +81,13 @@ export interface Host {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   readonly log: ConsolaInstance;
+  /**
+   * Takes a machine-wide lock named by a path inside the root (e.g. /run/tether/daemon.lock),
+   * held until released or the process ends; throws a HostError when another process holds it.
+   */
+  lock(path: string): Promise<HostLock>;
+}
+
+export interface HostLock {
+  release(): void;
 }

@@ -19,7 +19,7 @@ function enable(facts: InstallFacts): Change[] {
   const offline = facts.root !== "/";
   switch (facts.init) {
     case "systemd":
-      return [{ kind: "run", argv: ["systemctl", ...(offline ? ["--root", facts.root] : []), "enable", "tether-boot.service"], reason: "start the boot unit at every start" }];
+      return [{ kind: "run", argv: ["systemctl", ...(offline ? ["--root", facts.root] : []), "enable", "tether-boot.service", "tether-daemon.service"], reason: "start the boot unit at every start, and the daemon where a host channel exists" }];
     case "openrc":
       // rc-update has no --root: the runlevel link is what it would make.
       return [{ kind: "run", argv: ["ln", "-sfn", "/etc/init.d/tether-boot", `${facts.root === "/" ? "" : facts.root}/etc/runlevels/boot/tether-boot`], reason: "run at boot (OpenRC boot runlevel)" }];
@@ -29,8 +29,8 @@ function enable(facts: InstallFacts): Change[] {
 }
 
 /**
- * Installs the binary and its boot service. The daemon's unit is written but not enabled: `agent
- * daemon` is not built yet (issue #8), and an enabled unit would restart a failing command forever.
+ * Installs the binary, its boot service and (systemd) the daemon's service. OpenRC and sysvinit get
+ * the boot script only: their daemon scripts are still to be written.
  */
 export function planInstall(facts: InstallFacts): Plan {
   const changes: Change[] = [];
@@ -39,7 +39,7 @@ export function planInstall(facts: InstallFacts): Plan {
   changes.push(dir(facts.init === "systemd" ? "/etc/systemd/system" : "/etc/init.d"));
   if (facts.init === "systemd") {
     changes.push({ kind: "write", path: "/etc/systemd/system/tether-boot.service", content: systemdBootUnit(), mode: 0o644, reason });
-    changes.push({ kind: "write", path: "/etc/systemd/system/tether-daemon.service", content: systemdDaemonUnit(), mode: 0o644, reason: `${reason}; not enabled until agent daemon is built (issue #8)` });
+    changes.push({ kind: "write", path: "/etc/systemd/system/tether-daemon.service", content: systemdDaemonUnit(), mode: 0o644, reason });
   } else {
     const script = facts.init === "openrc" ? openrcBootScript() : sysvinitBootScript();
     changes.push({ kind: "write", path: "/etc/init.d/tether-boot", content: script, mode: 0o755, reason });

@@ -28,15 +28,24 @@ WantedBy=multi-user.target
 `;
 }
 
+/**
+ * The daemon starts only where a host channel exists (the `|` conditions: any one suffices), so an
+ * image that also boots on clouds without XenStore does not restart a daemon with nothing to
+ * serve. Exit 2 (a usage error, or a channel not built yet) is not retried.
+ */
 export function systemdDaemonUnit(bin = BIN): string {
   return `[Unit]
 Description=Tether: answer the host's commands (XenStore, QEMU guest agent protocol)
 After=tether-boot.service
+ConditionPathExists=|/proc/xen/xenbus
+ConditionPathExists=|/dev/xen/xenbus
+ConditionPathExists=|/var/run/xenstored/socket
 
 [Service]
 ExecStart=${bin} daemon
 Restart=on-failure
 RestartSec=2
+RestartPreventExitStatus=2
 
 [Install]
 WantedBy=multi-user.target

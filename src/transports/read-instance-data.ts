@@ -1,4 +1,4 @@
-import { NotBuiltError } from "../errors.ts";
+import { HostError, NotBuiltError } from "../errors.ts";
 import type { Host } from "../host/types.ts";
 import type { InstanceData } from "../model/instance-data.ts";
 import type { Candidate, PlatformFacts } from "../probe/types.ts";
@@ -8,6 +8,7 @@ import { seedFrom } from "./nocloud/seed-from.ts";
 import { openVolume } from "./open-volume.ts";
 import { configDriveSource } from "./openstack/config-drive-source.ts";
 import { readOpenstack } from "./openstack/read-openstack.ts";
+import { readVmData } from "./xenstore/read-vm-data.ts";
 
 /**
  * How long reading may take once the probe has chosen: the metadata service's first answer can take
@@ -36,7 +37,9 @@ export async function readInstanceData(host: Host, chosen: Candidate, platform: 
       if (location) return readMetadataService(host, location, { budgetMs });
       break;
     case "xenstore":
-      throw new NotBuiltError(`reading instance data from XenStore vm-data${location ? ` at ${location}` : ""}`, 8);
+      if (location) return readVmData(host, location, { budgetMs });
+      // Xen's signs without a xenstored to ask (a "maybe"): nothing to read, and nothing unbuilt.
+      throw new HostError(`XenStore: no xenstored socket or xenbus device to read vm-data from (${chosen.evidence.join("; ")})`);
   }
   throw new NotBuiltError(`reading instance data from ${chosen.transport}${location ? ` at ${location}` : ""}`, 10);
 }

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeTargetRoot } from "../../examples/target-root.ts";
+import { startFakeXenstored, type FakeXenstored } from "../helpers/fake-xenstored.ts";
 import { Workspace } from "../helpers/make-images.ts";
 import { runAgent } from "../helpers/run-agent.ts";
 
@@ -33,7 +34,8 @@ function snapshot(dir: string): Record<string, string> {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else out[p] = readFileSync(p).toString("base64");
+      // A fake xenstored's socket lives in the root too; it has no content to compare.
+      else if (!e.isSocket()) out[p] = readFileSync(p).toString("base64");
     }
   };
   walk(dir);
@@ -259,5 +261,68 @@ describe("agent boot", () => {
     const run = await runAgent(["boot", "--dry-run", "--seed", "package.json"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--seed package.json: not a directory");
+  });
+});
+
+describe("agent boot --transport xenstore", () => {
+  const XS_SOCKET = "/var/run/xenstored/socket";
+  /** mgmt0's MAC in the target root, keyed in upper case as some toolstacks write it. */
+  const MGMT0 = { key: "525400ABCDEF", mac: "52:54:00:ab:cd:ef" };
+
+  /** A target root whose dom0 xenstored socket is served by the fake, holding `nodes`. */
+  function xenRoot(nodes: Record<string, string>): { root: string; xs: FakeXenstored } {
+    const root = targetRoot();
+    mkdirSync(join(root, "var/run/xenstored"), { recursive: true });
+    return { root, xs: startFakeXenstored(join(root, XS_SOCKET), { vm: "/vm/3f2504e0-4f89-11d3-9a0c-0305e82c3301", ...nodes }) };
+  }
+
+  test("--dry-run reads vm-data: the hostname and a network file from vm-data/networking, nothing changed", async () => {
+    const entry = { label: "public", mac: MGMT0.mac.toUpperCase(), gateway: "192.0.2.1", ips: [{ ip: "192.0.2.10", netmask: "255.255.255.0", enabled: "1" }], dns: ["192.0.2.53"] };
+    const { root, xs } = xenRoot({ "vm-data/hostname": "xen-web-1.example.net", [`vm-data/networking/${MGMT0.key}`]: JSON.stringify(entry) });
+    try {
+      const before = snapshot(root);
+      const run = await runAgent(["boot", "--dry-run", "--transport", "xenstore", "--root", root, "--metadata-url", "http://127.0.0.1:9"]);
+      expect(run.stderr).not.toContain("not built");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/source +xenstore \/var\/run\/xenstored\/socket/);
+      expect(run.stdout).toMatch(/instance-id +3f2504e0-4f89-11d3-9a0c-0305e82c3301/);
+      expect(run.stdout).toMatch(/hostname +xen-web-1 \(xen-web-1\.example\.net\)/);
+      expect(run.stdout).toMatch(/interfaces +mgmt0 192\.0\.2\.10\/24/);
+      expect(run.stdout).toContain("+xen-web-1\n");
+      expect(run.stdout).toContain("+++ b/etc/netplan/50-tether.yaml");
+      expect(run.stdout).toMatch(new RegExp(`^\\+ +macaddress: "?${MGMT0.mac}"?$`, "m"));
+      expect(run.stdout).toMatch(/^\+ +set-name: mgmt0$/m);
+      expect(run.stdout).toContain("via: 192.0.2.1");
+      expect(snapshot(root)).toEqual(before);
+    } finally {
+      xs.stop();
+    }
+  });
+
+  test("malformed vm-data/networking JSON: exit 1 naming the key, nothing written under the root even without --dry-run", async () => {
+    const { root, xs } = xenRoot({ "vm-data/hostname": "xen-web-1", [`vm-data/networking/${MGMT0.key}`]: '{"ips": [' });
+    try {
+      const before = snapshot(root);
+      const run = await runAgent(["boot", "--transport", "xenstore", "--root", root, "--metadata-url", "http://127.0.0.1:9"]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`agent: ${XS_SOCKET} vm-data/networking: ${MGMT0.key}: invalid JSON`);
+      expect(snapshot(root)).toEqual(before);
+      const json = await runAgent(["boot", "--dry-run", "--json", "--transport", "xenstore", "--root", root, "--metadata-url", "http://127.0.0.1:9"]);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout).error).toMatchObject({ source: `${XS_SOCKET} vm-data/networking`, problems: [{ path: MGMT0.key }] });
+    } finally {
+      xs.stop();
+    }
+  });
+
+  test("a xenstored without vm-data: exit 1 saying so", async () => {
+    const { root, xs } = xenRoot({ "data/host/x": "{}" });
+    try {
+      const run = await runAgent(["boot", "--dry-run", "--transport", "xenstore", "--root", root, "--metadata-url", "http://127.0.0.1:9"]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`agent: ${XS_SOCKET}: no vm-data in XenStore`);
+    } finally {
+      xs.stop();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runAgent } from "../helpers/run-agent.ts";
@@ -18,7 +18,7 @@ function root(name: string, dirs: string[] = [], files: string[] = []): string {
 }
 
 describe("agent install", () => {
-  test("systemd image: binary 0755, both units, boot unit enabled with systemctl --root, daemon not", async () => {
+  test("systemd image: binary 0755, both units, both enabled with systemctl --root", async () => {
     const r = root("systemd", ["lib/systemd"], ["lib/systemd/systemd"]);
     const run = await runAgent(["install", "--root", r, "--binary", binary]);
     expect(run.code).toBe(0);
@@ -27,7 +27,8 @@ describe("agent install", () => {
     expect(readFileSync(join(r, "usr/local/bin/agent"), "utf8")).toBe("#!/bin/sh\necho stand-in agent\n");
     expect(readFileSync(join(r, "etc/systemd/system/tether-boot.service"), "utf8")).toContain("ExecStart=/usr/local/bin/agent boot");
     expect(readlinkSync(join(r, "etc/systemd/system/multi-user.target.wants/tether-boot.service"))).toBe("/etc/systemd/system/tether-boot.service");
-    expect(() => lstatSync(join(r, "etc/systemd/system/multi-user.target.wants/tether-daemon.service"))).toThrow();
+    expect(readlinkSync(join(r, "etc/systemd/system/multi-user.target.wants/tether-daemon.service"))).toBe("/etc/systemd/system/tether-daemon.service");
+    expect(readFileSync(join(r, "etc/systemd/system/tether-daemon.service"), "utf8")).toContain("ConditionPathExists=|/dev/xen/xenbus");
     const again = await runAgent(["install", "--root", r, "--binary", binary, "--json"]);
     expect(JSON.parse(again.stdout).steps.filter((s: { kind: string }) => s.kind === "write").map((s: { status: string }) => s.status)).toEqual([
       "skipped-unchanged",

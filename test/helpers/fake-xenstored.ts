@@ -27,7 +27,21 @@ export function reply(request: Frame, nodes: Record<string, string>): Frame {
   return error("EINVAL");
 }
 
-export function startFakeXenstored(path: string, nodes: Record<string, string>, options: { silent?: boolean } = {}): FakeXenstored {
+function refused(request: Frame, errors: Record<string, string> = {}): Frame | undefined {
+  const errno = errors[new TextDecoder().decode(request.payload).split("\0")[0] ?? ""];
+  return errno ? { ...request, type: XS_TYPE.ERROR, payload: encoder.encode(`${errno}\0`) } : undefined;
+}
+
+export interface FakeXenstoredOptions {
+  /** Answers nothing at all: a xenstored that is stuck. */
+  silent?: boolean;
+  /** Answers this many requests, then nothing more: a xenstored that stops answering mid-read. */
+  answers?: number;
+  /** Paths whose every request is refused with this errno (EACCES: a node the guest may not read). */
+  errors?: Record<string, string>;
+}
+
+export function startFakeXenstored(path: string, nodes: Record<string, string>, options: FakeXenstoredOptions = {}): FakeXenstored {
   const requests: Frame[] = [];
   const server = Bun.listen<{ frames: FrameReader }>({
     unix: path,
@@ -39,7 +53,8 @@ export function startFakeXenstored(path: string, nodes: Record<string, string>, 
         socket.data.frames.push(new Uint8Array(chunk));
         for (let frame = socket.data.frames.next(); frame; frame = socket.data.frames.next()) {
           requests.push(frame);
-          if (!options.silent) socket.write(encodeFrame(reply(frame, nodes)));
+          const answering = !options.silent && (options.answers === undefined || requests.length <= options.answers);
+          if (answering) socket.write(encodeFrame(refused(frame, options.errors) ?? reply(frame, nodes)));
         }
       },
     },

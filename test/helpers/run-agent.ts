@@ -33,6 +33,8 @@ export function assertStaysLocal(args: readonly string[]): void {
   // A boot that applies must apply to a test tree, never to the machine running the tests.
   const applies = args.includes("boot") && !args.includes("--dry-run") && !help;
   if (applies && !args.includes("--root")) throw new Error(`test would configure this machine: agent ${args.join(" ")} (add --root DIR)`);
+  // The daemon applies what the host asks: it too serves a test tree only.
+  if (args[0] === "daemon" && !help && !args.includes("--root")) throw new Error(`test would serve this machine's host channel: agent ${args.join(" ")} (add --root DIR)`);
 }
 
 /** Runs the agent from source (`bun src/main.ts ARGS`), as `npm run agent -- ARGS` would. */

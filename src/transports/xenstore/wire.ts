@@ -19,6 +19,14 @@ export const XS_TYPE = {
   SET_PERMS: 14,
   WATCH_EVENT: 15,
   ERROR: 16,
+  // The rest, numbered as in xs_wire.h (20, once XS_RESTRICT, is gone; DIRECTORY_PART is xenstored ≥ 4.9).
+  INTRODUCE: 8,
+  RELEASE: 9,
+  IS_DOMAIN_INTRODUCED: 17,
+  RESUME: 18,
+  SET_TARGET: 19,
+  RESET_WATCHES: 21,
+  DIRECTORY_PART: 22,
 } as const;
 
 export const HEADER_SIZE = 16;

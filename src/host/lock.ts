@@ -1,0 +1,43 @@
+import { mkdir, unlink } from "node:fs/promises";
+import { dirname } from "node:path";
+import { HostError } from "../errors.ts";
+
+import type { HostLock } from "./types.ts";
+
+async function listenOn(hostPath: string): Promise<HostLock | "in-use"> {
+  try {
+    // The holder never closes a prober's connection itself: a close racing the prober's connect
+    // could read as "nobody listens" and let a second daemon take the lock.
+    const server = Bun.listen({ unix: hostPath, socket: { data() {} } });
+    return { release: () => server.stop(true) };
+  } catch (error) {
+    if ((error as { code?: string }).code === "EADDRINUSE") return "in-use";
+    throw new HostError(`lock ${hostPath}: ${(error as Error).message}`);
+  }
+}
+
+async function answers(hostPath: string): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ unix: hostPath, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A machine-wide lock held by a listening unix socket: the kernel lets one process bind a path,
+ * and a holder killed with -9 leaves a file that no longer answers, which is then taken over. A
+ * pid file would need a liveness guess; this needs none.
+ */
+export async function acquireSocketLock(hostPath: string, name: string): Promise<HostLock> {
+  await mkdir(dirname(hostPath), { recursive: true, mode: 0o755 });
+  const first = await listenOn(hostPath);
+  if (first !== "in-use") return first;
+  if (await answers(hostPath)) throw new HostError(`${name} is held by another running process: one agent daemon per machine`);
+  await unlink(hostPath).catch(() => undefined);
+  const second = await listenOn(hostPath);
+  if (second === "in-use") throw new HostError(`${name} was taken by another process just now: one agent daemon per machine`);
+  return second;
+}
