@@ -2,6 +2,7 @@ import { HostError, InputError } from "../errors.ts";
 import type { Host } from "../host/types.ts";
 import type { Change, Plan } from "../plan/change.ts";
 import { AGENT_UPDATE_SOURCE, displayUrl, urlProblem, type AgentUpdateRequest } from "../model/agent-update-request.ts";
+import { readBounded } from "../transports/read-bounded.ts";
 import { executableProblem } from "./binary-format.ts";
 
 export { displayUrl, parseAgentUpdate, type AgentUpdateRequest } from "../model/agent-update-request.ts";
@@ -50,36 +51,6 @@ interface Hop {
   status: number;
   headers: Headers;
   body: ReadableStream<Uint8Array> | undefined;
-}
-
-/** Reads the body, stopping at the chunk that passes the limit: a server has no say over our memory. */
-async function readBounded(body: ReadableStream<Uint8Array> | undefined, maxBytes: number, fail: (message: string) => Error, broke: (error: unknown) => Error): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>;
-    try {
-      chunk = await reader.read();
-    } catch (error) {
-      throw broke(error);
-    }
-    if (chunk.done) break;
-    total += chunk.value.length;
-    if (total > maxBytes) {
-      void reader.cancel().catch(() => {});
-      throw fail(`the download is over the limit of ${maxBytes} bytes; stopped reading at ${total}`);
-    }
-    chunks.push(chunk.value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  return bytes;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -153,7 +124,10 @@ export async function downloadUpdate(host: Host, request: AgentUpdateRequest, op
     void hop.body?.cancel().catch(() => {});
     throw inputError(`the download is ${declared} bytes, over the limit of ${options.maxBytes} bytes`);
   }
-  const bytes = await readBounded(hop.body, options.maxBytes, inputError, broke);
+  const bytes = await readBounded(hop.body, options.maxBytes, {
+    over: (total) => inputError(`the download is over the limit of ${options.maxBytes} bytes; stopped reading at ${total}`),
+    broke,
+  });
 
   const { algorithm, hex } = request.digest;
   const actual = new Bun.CryptoHasher(algorithm).update(bytes).digest("hex");

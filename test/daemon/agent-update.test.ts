@@ -10,7 +10,7 @@ import { createLogger } from "../../src/host/logger.ts";
 import { createRealHost } from "../../src/host/real.ts";
 import type { Host } from "../../src/host/types.ts";
 import { applyPlan } from "../../src/plan/apply.ts";
-import { failure } from "../helpers/failure.ts";
+import { failure, thrown } from "../helpers/failure.ts";
 
 const servers: { stop(force?: boolean): void }[] = [];
 const temps: string[] = [];
@@ -63,14 +63,6 @@ async function realHost(root = "/"): Promise<Host & { logs: string[] }> {
 
 const OPTS = { maxBytes: 1 << 20, timeoutMs: 5000 };
 
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("parseAgentUpdate", () => {
   test("url and MD5 (as nova sends it), or SHA-256; hex in either case, kept lower case", () => {

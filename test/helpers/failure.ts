@@ -7,3 +7,13 @@ export async function failure(promise: Promise<unknown>): Promise<Error> {
   }
   throw new Error("expected a failure, got an answer");
 }
+
+/** The error a function throws; a test fails if it returns instead. */
+export function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a throw");
+}

@@ -1,5 +1,6 @@
 import { HostError, InputError } from "../../errors.ts";
 import type { Host } from "../../host/types.ts";
+import { readBounded } from "../read-bounded.ts";
 
 /**
  * How hard to try one request. The budget (below) is what bounds the whole read; these numbers only
@@ -74,36 +75,6 @@ function causeOf(error: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-/** The body, read no further than the chunk that passes `maxBytes`: a metadata server has no say over our memory. */
-async function readBounded(stream: ReadableStream<Uint8Array> | null | undefined, maxBytes: number, url: string): Promise<Uint8Array> {
-  if (!stream) return new Uint8Array(0);
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>;
-    try {
-      chunk = await reader.read();
-    } catch (error) {
-      throw new TryFailed(`the answer broke off: ${causeOf(error)}`);
-    }
-    if (chunk.done) break;
-    total += chunk.value.length;
-    if (total > maxBytes) {
-      void reader.cancel().catch(() => {});
-      throw new InputError(url, [{ path: "", message: `the answer is over the limit of ${maxBytes} bytes` }]);
-    }
-    chunks.push(chunk.value);
-  }
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.length;
-  }
-  return body;
-}
-
 /**
  * A monotonic clock: the wall clock (host.now) may be stepped by NTP during boot, exactly when
  * this runs, and a step must not stretch or cut the budget.
@@ -151,7 +122,10 @@ export function createFetcher(host: Host, baseUrl: string, budget: Budget, polic
       throw new InputError(target, [{ path: "", message: `the answer is ${declared} bytes, over the limit of ${options.maxBytes} bytes` }]);
     }
     try {
-      return { status: response.status, body: await readBounded(response._data, options.maxBytes, target) };
+      return { status: response.status, body: await readBounded(response._data, options.maxBytes, {
+          over: () => new InputError(target, [{ path: "", message: `the answer is over the limit of ${options.maxBytes} bytes` }]),
+          broke: (error) => new TryFailed(`the answer broke off: ${causeOf(error)}`),
+        }) };
     } catch (error) {
       if (error instanceof TryFailed && signal.aborted) throw failed(error);
       throw error;

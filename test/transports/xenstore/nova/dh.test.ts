@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { InputError } from "../../../../src/errors.ts";
 import { createKeyPair, DH_GENERATOR, DH_PRIME, modPow, sharedSecret } from "../../../../src/transports/xenstore/nova/dh.ts";
+import { thrown } from "../../../helpers/failure.ts";
 
 const P = DH_PRIME;
 
@@ -13,14 +14,6 @@ function python(script: string, input = ""): string {
 
 const fill = (byte: number) => (n: number) => new Uint8Array(n).fill(byte);
 
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("Nova keyinit Diffie-Hellman", () => {
   test("the group is Nova's: p = 162259276829213363391578010288127, g = 5", () => {
