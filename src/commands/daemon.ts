@@ -44,8 +44,9 @@ const daemon: AgentCommand = defineCommand({
 
 daemon.examples = [
   "agent daemon                                        # find the host channel and serve it until SIGTERM",
-  "agent daemon --transport xenstore --log-level debug  # XenStore only, every request logged",
-  "XENSTORED_PATH=/tmp/xs.sock agent daemon --root /tmp/guest   # a development xenstored and a test tree",
+  "agent daemon --transport xenstore                   # XenStore or nothing: exit 1 where there is none",
+  "XENSTORED_PATH=/run/xs.sock agent daemon --root /tmp/guest   # a test tree; scripts/dev-xenstored.ts",
+  "                                                      #   --guest-socket /tmp/guest/run/xs.sock serves it",
   "",
   "Requests are read from data/host/<id> and answered in data/guest/<id> (return codes as strings:",
   "0 done, D0 keyinit, 404 unknown command, 500 malformed or failed). One daemon per machine: a second",

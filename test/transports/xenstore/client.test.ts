@@ -131,6 +131,17 @@ describe("XenstoreClient against the dev xenstored", () => {
     expect(await client.read("b")).toBe("second");
   });
 
+  test("a reply announcing more than 4096 bytes breaks the connection: the request fails, nothing more is read", async () => {
+    const queue = new ChunkQueue();
+    const header = new Uint8Array(16);
+    new DataView(header.buffer).setUint32(0, XS_TYPE.READ, true);
+    new DataView(header.buffer).setUint32(12, 5000, true);
+    const stream: ByteStream = { write: async () => queue.push(header), read: (signal) => queue.read(signal), close: () => queue.end() };
+    const client = new XenstoreClient(stream);
+    await expect(client.read("data/x")).rejects.toThrow("frame announces 5000 bytes, over the 4096-byte limit");
+    expect(client.closed).toBeInstanceOf(WireError);
+  });
+
   test("an error reply is a XenstoreError naming the path and errno", async () => {
     const { guest } = await setup();
     const error = await guest.read("data/missing").catch((e) => e);
