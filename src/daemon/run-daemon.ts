@@ -21,10 +21,10 @@ export interface DaemonOptions {
   binaryPath: string;
   version: string;
   signal: AbortSignal;
-  pollMs?: number;
-  update?: { maxBytes: number; timeoutMs: number };
-  onReady?(what: string): void;
 }
+
+/** agentupdate's download: Bun's binaries are ~110 MiB; the host's plugin waits 30 s by default, a slow mirror longer. */
+const UPDATE_LIMITS = { maxBytes: 256 << 20, timeoutMs: 120_000 };
 
 /** The first XenStore endpoint present in the root, in the Xen tools' order. */
 async function xenstoreEndpoint(host: Host): Promise<string | undefined> {
@@ -54,14 +54,12 @@ export async function runDaemon(host: Host, options: DaemonOptions): Promise<voi
   const { transport, location } = await chooseTransport(host, options.transport);
   const lock = await host.lock(DAEMON_LOCK);
   try {
-    const ctx: DaemonContext = { host, transport, location, binaryPath: options.binaryPath, update: options.update ?? { maxBytes: 256 << 20, timeoutMs: 120_000 } };
+    const ctx: DaemonContext = { host, transport, location, binaryPath: options.binaryPath, update: UPDATE_LIMITS };
     const session: NovaSession = {};
     log.info(`serving the Nova agent protocol on ${location}`);
     await serveNovaAgent(host, {
       endpoint: location,
       signal: options.signal,
-      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
-      onReady: (mode) => options.onReady?.(`${transport} ${location} (${mode})`),
       answer: async (raw, id) => {
         const started = host.now();
         const reply = await handleNovaRequest(raw, session, {

@@ -36,8 +36,6 @@ class Served {
   }
 }
 
-const aborted = (signal: AbortSignal, error: unknown) => signal.aborted && (error === signal.reason || error instanceof DOMException);
-
 /** Answers every request under data/host, oldest name first; stops between requests once told to. */
 async function drain(client: XenstoreClient, options: ServeNovaOptions, served: Served): Promise<void> {
   let ids: string[];
@@ -106,7 +104,7 @@ export async function serveNovaAgent(host: Host, options: ServeNovaOptions): Pro
       delay = minMs;
       await session(host, client, options, served);
     } catch (error) {
-      if (aborted(options.signal, error)) break;
+      if (options.signal.aborted) break;
       // One line per outage, not one per retry: a xenstored that is down for a minute must not flood the log.
       if (!lost) log.warn(`${options.endpoint}: ${(error as Error).message}; reconnecting (backoff up to ${maxMs} ms)`);
       lost = true;
