@@ -4,7 +4,7 @@ import { globalArgs } from "../cli/global-args.ts";
 import type { AgentCommand } from "../cli/run-cli.ts";
 import { DAEMON_TRANSPORTS, runDaemon, type DaemonTransport } from "../daemon/run-daemon.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { exitEvenIfBlocked, stopSignal } from "../host/signals.ts";
+import { stopSignal } from "../host/signals.ts";
 import { BIN } from "../install/units.ts";
 import { VERSION } from "../version.ts";
 
@@ -38,7 +38,6 @@ const daemon: AgentCommand = defineCommand({
     const signal = stopSignal();
     const { host } = await contextFor(args);
     await runDaemon(host, { ...(transport ? { transport } : {}), binaryPath: args.binary ?? BIN, version: VERSION, signal });
-    exitEvenIfBlocked(1000);
     return EXIT.ok;
   },
 });

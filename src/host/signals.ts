@@ -14,10 +14,10 @@ export function stopSignal(): AbortSignal {
 }
 
 /**
- * After the daemon's work is done, its exit must not wait on a read blocked in the kernel: a xenbus
- * or virtio-serial device read sits in a worker thread that closing the file does not wake, and
- * would keep the process alive for ever. The timer is unref'd, so a process with nothing else
- * pending exits at once, as usual, with the exit code already set.
+ * Once a command is done, its exit must not wait on a read blocked in the kernel: a xenbus or
+ * virtio-serial device read sits in a worker thread that closing the file does not wake, and would
+ * keep the process alive for ever. The timer is unref'd, so a process with nothing else pending
+ * exits at once, as usual, with the exit code already set.
  */
 export function exitEvenIfBlocked(afterMs: number): void {
   setTimeout(() => process.exit(), afterMs).unref();

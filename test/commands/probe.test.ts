@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { blockedDevice } from "../helpers/blocked-device.ts";
 import { startFakeXenstored } from "../helpers/fake-xenstored.ts";
 import { runAgent } from "../helpers/run-agent.ts";
 
@@ -34,6 +35,17 @@ function openstackServer(): string {
 }
 
 describe("agent probe", () => {
+  test("a xenbus device that never answers: maybe, and the probe still ends (no read left blocked)", async () => {
+    const tree = root();
+    const device = await blockedDevice(tree);
+    // First in line: the mount must be gone before the tree is removed.
+    cleanup.unshift(device.release);
+    const run = await runAgent(["probe", "--root", tree, "--metadata-url", await closedPortUrl(), "--json"], { env: { XENSTORED_PATH: device.path } });
+    const xenstore = JSON.parse(run.stdout).candidates.find((c: { transport: string }) => c.transport === "xenstore");
+    expect(xenstore).toMatchObject({ verdict: "maybe", location: device.path });
+    expect(xenstore.evidence).toContain(`${device.path}: no answer within 500 ms`);
+  });
+
   test("an empty root and no metadata service: exit 1, a table saying why", async () => {
     const run = await runAgent(["probe", "--root", root(), "--metadata-url", await closedPortUrl()]);
     expect(run.code).toBe(1);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { makeTargetRoot } from "../../examples/target-root.ts";
 import { startDevXenstored, type DevXenstored } from "../../scripts/xenstored/server.ts";
+import { blockedDevice } from "../helpers/blocked-device.ts";
 import { novaHost, type NovaHost } from "../helpers/nova-host.ts";
 import { MAIN, REPO } from "../helpers/run-agent.ts";
 import { VERSION } from "../../src/version.ts";
@@ -23,10 +24,10 @@ afterEach(async () => {
     await r.xs?.stop();
   }
 });
-/** Bind mounts made by a test: undone before any temp dir is removed (rm must never reach /dev/pts). */
-const mounts: string[] = [];
+/** Blocked devices' bind mounts: undone before any temp dir is removed (rm must never reach /dev/pts). */
+const releases: (() => void)[] = [];
 afterAll(() => {
-  for (const m of mounts.splice(0)) Bun.spawnSync(["umount", "-l", m]);
+  for (const release of releases.splice(0)) release();
   temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
@@ -209,26 +210,17 @@ describe("agent daemon --transport xenstore (Nova agent protocol)", () => {
     expect(await third.daemon.exited).toBe(0);
   });
 
-  test("SIGTERM while a device read is blocked in the kernel (xenbus-like): still exits 0, at once", async () => {
-    // A pty slave stands in for /dev/xen/xenbus: a character device whose read() blocks until the
-    // other side writes, which closing the file does not wake.
+  test("SIGTERM while a device read is blocked in the kernel (xenbus-like): still exits 0", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tether-xsd-"));
     temps.push(dir);
-    mkdirSync(join(dir, "dev/pts"), { recursive: true });
-    expect(Bun.spawnSync(["mount", "--bind", "/dev/pts", join(dir, "dev/pts")]).exitCode).toBe(0);
-    mounts.push(join(dir, "dev/pts"));
-    const holder = Bun.spawn(["python3", "-c", "import os,time\nm,s=os.openpty()\nprint(os.ttyname(s),flush=True)\ntime.sleep(60)"], { stdout: "pipe" });
-    try {
-      const pty = new TextDecoder().decode((await holder.stdout.getReader().read()).value).trim();
-      const { daemon, stderr } = await startDaemon(dir, [], { XENSTORED_PATH: pty });
-      expect(stderr()).toContain(`serving the Nova agent protocol on ${pty}`);
-      await Bun.sleep(200);
-      // Without the guard the process never exits: this wait then runs into the test's time limit.
-      daemon.kill("SIGTERM");
-      expect(await daemon.exited).toBe(0);
-    } finally {
-      holder.kill();
-    }
+    const device = await blockedDevice(dir);
+    releases.push(device.release);
+    const { daemon, stderr } = await startDaemon(dir, [], { XENSTORED_PATH: device.path });
+    expect(stderr()).toContain(`serving the Nova agent protocol on ${device.path}`);
+    await Bun.sleep(200);
+    // Without the exit guard the process never exits: this wait then runs into the test's time limit.
+    daemon.kill("SIGTERM");
+    expect(await daemon.exited).toBe(0);
   });
 
   test("no XenStore at all: a clear error and exit 1", async () => {

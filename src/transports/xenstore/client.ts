@@ -53,10 +53,12 @@ export class XenstoreClient {
   #eventWaiter: (() => void) | null = null;
   #nextId = 1;
   #closed: Error | null = null;
+  /** Watches registered (or being registered): while there are any, events may come at any time. */
+  #watches = 0;
+  #reading = false;
 
   constructor(stream: ByteStream) {
     this.#stream = stream;
-    void this.#pump();
   }
 
   /** Set once the connection is gone (xenstored closed it, a frame broke the protocol, close()). */
@@ -64,9 +66,24 @@ export class XenstoreClient {
     return this.#closed;
   }
 
+  /**
+   * Reads only while something is awaited: a reply, or events for a watch. A read on a device
+   * (xenbus) blocks in the kernel and closing the file does not wake it, so a client that is done
+   * must have no read outstanding, or the process could never exit.
+   */
+  #wantsRead(): boolean {
+    return this.#closed === null && (this.#watches > 0 || this.#pending.some((p) => !p.abandoned));
+  }
+
+  #kick(): void {
+    if (this.#reading || !this.#wantsRead()) return;
+    this.#reading = true;
+    void this.#pump();
+  }
+
   async #pump(): Promise<void> {
     try {
-      for (;;) {
+      while (this.#wantsRead()) {
         const chunk = await this.#stream.read();
         if (chunk === null) throw new WireError("xenstored closed the connection");
         this.#frames.push(chunk);
@@ -74,6 +91,8 @@ export class XenstoreClient {
       }
     } catch (error) {
       this.#shutDown(error instanceof Error ? error : new WireError(String(error)));
+    } finally {
+      this.#reading = false;
     }
   }
 
@@ -122,6 +141,7 @@ export class XenstoreClient {
       };
       const pending: Pending = { reqId, type, path, resolve: settle(resolve), reject: settle(reject), abandoned: false };
       this.#pending.push(pending);
+      this.#kick();
       signal?.addEventListener("abort", onAbort, { once: true });
     });
     await this.#stream.write(bytes);
@@ -194,12 +214,23 @@ export class XenstoreClient {
   }
 
   /** xenstored answers OK and then fires the watch once at once, so a watcher always starts with a look. */
+  /**
+   * Counted before the request goes out: xenstored sends the first event right behind the reply,
+   * and the reader must still be reading when it comes.
+   */
   async watch(path: string, token: string, options?: RequestOptions): Promise<void> {
-    await this.#request(XS_TYPE.WATCH, path, pathPayload(path, token), options);
+    this.#watches++;
+    try {
+      await this.#request(XS_TYPE.WATCH, path, pathPayload(path, token), options);
+    } catch (error) {
+      this.#watches--;
+      throw error;
+    }
   }
 
   async unwatch(path: string, token: string, options?: RequestOptions): Promise<void> {
     await this.#request(XS_TYPE.UNWATCH, path, pathPayload(path, token), options);
+    this.#watches = Math.max(0, this.#watches - 1);
   }
 
   /** The next watch event; null once the connection is closed. Rejects when `signal` aborts. */
