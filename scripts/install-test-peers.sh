@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the tests run for real: the image makers (genisoimage,
 # xorriso, mtools, dosfstools) and the peers (cloud-init, netplan, ifupdown, PyYAML, debootstrap,
-# xenstore-utils and pyxs for the XenStore protocol).
+# xenstore-utils and pyxs for the XenStore protocol, qemu-guest-agent for the QGA protocol).
 # Runs before `npm test` and in .ci/run. Installs only what is missing; without root or apt it says
 # what is missing and leaves it to the tests to fail naming the package.
 set -euo pipefail
 need=()
 for pair in genisoimage:genisoimage xorriso:xorriso mcopy:mtools mkfs.vfat:dosfstools unshare:util-linux blkid:util-linux \
-  cloud-init:cloud-init netplan:netplan.io ifup:ifupdown debootstrap:debootstrap xenstore-read:xenstore-utils; do
+  cloud-init:cloud-init netplan:netplan.io ifup:ifupdown debootstrap:debootstrap xenstore-read:xenstore-utils qemu-ga:qemu-guest-agent; do
   command -v "${pair%%:*}" >/dev/null || [ -x "/usr/sbin/${pair%%:*}" ] || need+=("${pair#*:}")
 done
 # PyYAML: what our YAML reading is checked against (the image's python3, else Debian's).

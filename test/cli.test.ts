@@ -28,11 +28,11 @@ describe("agent CLI", () => {
     });
   }
 
-  test("a part not built yet says so, names its issue and exits 2", async () => {
+  test("a failure says what was looked for, on stderr, and exits 1", async () => {
     const run = await runAgent(["daemon", "--transport", "virtio", "--root", REPO]);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toContain("agent daemon --transport virtio (the QEMU guest agent protocol) is not built yet (issue #9); nothing was done");
+    expect(run.stderr).toContain("agent daemon --transport virtio: no agent port (no virtio-serial ports in /sys/class/virtio-ports)");
   });
 
   const usage: [string[], string][] = [
@@ -61,8 +61,8 @@ describe("agent CLI", () => {
 
   test("--json errors are JSON on stdout too", async () => {
     const run = await runAgent(["daemon", "--transport", "virtio", "--root", REPO, "--json"]);
-    expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout)).toEqual({ error: { message: "agent daemon --transport virtio (the QEMU guest agent protocol) is not built yet (issue #9); nothing was done" } });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual({ error: { message: "agent daemon --transport virtio: no agent port (no virtio-serial ports in /sys/class/virtio-ports)" } });
   });
 
   test("--log-level debug and $TETHER_LOG_LEVEL show the start-up line on stderr, never on stdout", async () => {

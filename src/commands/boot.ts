@@ -5,15 +5,13 @@ import { budgetOf, metadataUrlOf, probeArgs } from "../cli/probe-flags.ts";
 import { printJson, printText } from "../cli/output.ts";
 import type { AgentCommand } from "../cli/run-cli.ts";
 import { applyBoot, planFor, type BootPlan } from "../boot/run-boot.ts";
-import { EXIT, HostError, UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { actionOutcomes, type ActionOutcome } from "../plan/apply.ts";
 import { diffPlan, planJson } from "../plan/diff.ts";
-import type { Host } from "../host/types.ts";
 import type { InstanceData } from "../model/instance-data.ts";
 import type { TransportName } from "../model/transport-names.ts";
-import { probe, type ProbeOptions } from "../probe/index.ts";
+import { readProbed } from "../boot/read-probed.ts";
 import { BOOT_ORDER } from "../probe/rank.ts";
-import { readInstanceData } from "../transports/read-instance-data.ts";
 import { checkedRoot } from "../host/real.ts";
 import { createRealFs } from "../host/real-fs.ts";
 import { prepareInputs } from "../actions/inputs.ts";
@@ -51,17 +49,6 @@ async function readSeedDir(seed: string): Promise<InstanceData> {
   const seedFs = createRealFs(await checkedRoot(seed, "--seed"));
   if (await seedFs.exists("/openstack")) return readOpenstack(configDriveSource(seedFs, seed), "config-drive");
   return readNocloudSeed(treeSeed(seedFs, seed));
-}
-
-/** Without --seed, the probe says where the instance data is. */
-async function readProbed(host: Host, options: ProbeOptions): Promise<InstanceData> {
-  const result = await probe(host, options);
-  const chosen = result.candidates.find((c) => c.transport === result.chosen);
-  if (!chosen) {
-    const seen = result.candidates.map((c) => `  ${c.transport}: ${c.verdict}: ${c.evidence[0] ?? ""}`).join("\n");
-    throw new HostError(`no source of instance data found (agent probe shows the evidence):\n${seen}`);
-  }
-  return readInstanceData(host, chosen, result.platform);
 }
 
 const boot: AgentCommand = defineCommand({

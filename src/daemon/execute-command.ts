@@ -1,20 +1,25 @@
+import { authorizedKeysEditAction, keysPathOf, keysTargetOf } from "../actions/authorized-keys-edit.ts";
 import { hostnameAction } from "../actions/hostname.ts";
 import { injectedFilesAction } from "../actions/injected-files.ts";
 import { prepareInputs } from "../actions/inputs.ts";
 import { networkAction } from "../actions/network.ts";
 import { passwordsAction } from "../actions/passwords.ts";
 import { planBoot } from "../actions/plan-boot.ts";
-import type { Action } from "../actions/types.ts";
-import { HostError } from "../errors.ts";
+import type { Action, OsFacts } from "../actions/types.ts";
+import { HostError, InputError } from "../errors.ts";
 import type { Host } from "../host/types.ts";
+import type { CloudConfig } from "../model/cloud-config/index.ts";
 import type { Command } from "../model/command.ts";
 import type { InstanceData } from "../model/instance-data.ts";
+import type { Secret } from "../model/secret.ts";
 import type { TransportName } from "../model/transport-names.ts";
 import { readHostNics } from "../network/host-nics.ts";
 import { gatherFacts } from "../os/linux/facts.ts";
 import { applyPlan, type ApplyResult } from "../plan/apply.ts";
 import type { Plan } from "../plan/change.ts";
 import { STATE_DIR } from "../plan/journal.ts";
+import type { UserData } from "../userdata/index.ts";
+import { applyBoot, planFor } from "../boot/run-boot.ts";
 import { displayUrl, downloadUpdate, planAgentUpdate } from "./agent-update.ts";
 import { checkInjectPath, INJECT_MAX_BYTES } from "./inject-policy.ts";
 
@@ -42,11 +47,61 @@ function dataFor(ctx: DaemonContext, fields: Partial<InstanceData>): InstanceDat
   return { source: { transport: ctx.transport, location: ctx.location }, instanceId: "daemon", publicKeys: [], files: [], metadata: {}, ...fields };
 }
 
+interface ApplyExtras {
+  /** Cloud-config the actions read, as if it came with user-data (a command's own settings). */
+  userData?: UserData;
+  /** Runs once the facts are known and before planning: refuses what the facts rule out. */
+  check?(facts: OsFacts): void | Promise<void>;
+}
+
 /** Validates and plans first, like boot: a command either has a whole plan or changes nothing. */
-async function applyActions(ctx: DaemonContext, data: InstanceData, actions: Action[]): Promise<ApplyResult> {
+async function applyActions(ctx: DaemonContext, data: InstanceData, actions: Action[], extras: ApplyExtras = {}): Promise<ApplyResult> {
   const inputs = await prepareInputs(data, await readHostNics(ctx.host.fs));
+  if (extras.userData) inputs.userData = extras.userData;
   const facts = await gatherFacts(ctx.host, inputs, actions);
+  await extras.check?.(facts);
   return checked(await applyPlan(ctx.host, planBoot(actions, inputs, facts), { journalPath: DAEMON_JOURNAL }));
+}
+
+/** The administrator whose password a set-password without a user sets (Nova's `password`). */
+export const ADMIN_USER = "root";
+
+/**
+ * A password as boot's cloud-config would give it: one chpasswd entry, text (hashed by the passwords
+ * action) or a crypt hash as given, never expired; `users: []` so that no distribution default user
+ * comes into the plan.
+ */
+function passwordConfig(user: string, password: Secret, crypted: boolean): UserData {
+  const config = { users: [], chpasswd: { expire: false, users: [{ name: user, type: crypted ? "hash" : "text", password }] } } as unknown as CloudConfig;
+  return { config, scripts: [], writeFileContents: [], warnings: [] };
+}
+
+/** The passwords action's refusals name its cloud-config fields; a host asked for one user's password. */
+function asPasswordRequest(error: unknown, user: string): unknown {
+  if (!(error instanceof InputError)) return error;
+  const problems = error.problems.map((p) => ({ path: p.path.replace(/^chpasswd\.users\[0\]\.?/, ""), message: p.message }));
+  return new InputError(`set-password for ${JSON.stringify(user)}`, problems);
+}
+
+const AUTHORIZED_KEYS_MAX = 1 << 20;
+
+/**
+ * What the planner cannot see: a user-made symlink at ~/.ssh/authorized_keys (root would read the
+ * link's target into a file the user owns), and a file the facts would not read (not a regular
+ * file, or larger than they read), which a rewrite would silently lose.
+ */
+async function checkKeysFile(host: Host, facts: OsFacts, user: string, reset: boolean): Promise<void> {
+  const target = keysTargetOf(facts, user);
+  if (!target) throw new HostError(`authorized-keys: no user ${JSON.stringify(user)} in the target's /etc/passwd`);
+  const path = keysPathOf(target.home);
+  const lstat = await host.fs.lstat(path);
+  if (!lstat) return;
+  if (lstat.type === "symlink" && user !== "root") throw new HostError(`${path} is a symlink, which ${user} could have made: refused`);
+  // A reset does not read the old content: whatever it was is replaced.
+  if (reset) return;
+  const stat = lstat.type === "symlink" ? await host.fs.stat(path) : lstat;
+  if (stat && stat.type !== "file") throw new HostError(`${path} is a ${stat.type}, not a file: refused`);
+  if (stat && stat.size > AUTHORIZED_KEYS_MAX) throw new HostError(`${path} is ${stat.size} bytes, over ${AUTHORIZED_KEYS_MAX}: refused rather than rewritten`);
 }
 
 function checked(result: ApplyResult): ApplyResult {
@@ -58,15 +113,32 @@ function checked(result: ApplyResult): ApplyResult {
 const changed = (result: ApplyResult) => result.steps.filter((s) => s.status === "ok").length;
 
 /**
- * Carries out one host command through the boot actions: set-password through passwords (the
- * cloud's admin password, as at boot), reset-network through hostname and network, inject-file
+ * Carries out one host command through the boot actions: set-password through passwords (a
+ * chpasswd entry for the user, root when none is named), authorized-keys through a planner of
+ * its own with ssh-keys' modes and owners, reset-network through hostname and network, inject-file
  * through injected-files (its modes and owners), agent-update through a plan of its own.
  */
 export async function executeCommand(ctx: DaemonContext, command: Command): Promise<CommandOutcome> {
   switch (command.name) {
     case "set-password": {
-      const result = await applyActions(ctx, dataFor(ctx, { adminPassword: command.password }), [passwordsAction]);
-      return { message: "password set", result };
+      const user = command.user ?? ADMIN_USER;
+      const userData = passwordConfig(user, command.password, command.crypted === true);
+      const check = (facts: OsFacts) => {
+        if (!facts.passwd.some((p) => p.name === user)) throw new HostError(`set-password: no user ${JSON.stringify(user)} in the target's /etc/passwd`);
+      };
+      try {
+        const result = await applyActions(ctx, dataFor(ctx, {}), [passwordsAction], { userData, check });
+        return { message: `password of ${user} set`, result };
+      } catch (error) {
+        throw asPasswordRequest(error, user);
+      }
+    }
+    case "authorized-keys": {
+      const { user } = command;
+      const check = (facts: OsFacts) => checkKeysFile(ctx.host, facts, user, command.reset === true);
+      const action = authorizedKeysEditAction({ user, add: command.add, remove: command.remove, reset: command.reset });
+      const result = await applyActions(ctx, dataFor(ctx, {}), [action], { check });
+      return { message: `SSH keys of ${user}: ${changed(result)} change(s)`, result };
     }
     case "reset-network": {
       const result = await applyActions(ctx, command.data, [hostnameAction, networkAction]);
@@ -77,6 +149,15 @@ export async function executeCommand(ctx: DaemonContext, command: Command): Prom
       if (command.content.length > INJECT_MAX_BYTES) throw new HostError(`injectfile ${path}: ${command.content.length} bytes, over the ${INJECT_MAX_BYTES}-byte limit`);
       const result = await applyActions(ctx, dataFor(ctx, { files: [{ path, content: command.content }] }), [injectedFilesAction]);
       return { message: `wrote ${path}`, result };
+    }
+    case "apply": {
+      // What a boot would do now: the due actions (per-boot ones, per-instance ones for a new
+      // instance), recorded for agent status as a boot is.
+      const inputs = await prepareInputs(command.data, await readHostNics(ctx.host.fs));
+      const boot = await planFor(ctx.host, inputs);
+      const result = checked(await applyBoot(ctx.host, inputs, boot, ctx.host.log));
+      const due = boot.decisions.filter((d) => d.run).map((d) => d.action);
+      return { message: `applied instance ${command.data.instanceId}: ${due.length ? due.join(", ") : "nothing due"}; ${changed(result)} change(s)`, result };
     }
     case "agent-update": {
       const bytes = await downloadUpdate(ctx.host, { url: command.url, digest: command.digest }, ctx.update);

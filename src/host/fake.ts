@@ -4,9 +4,42 @@ import { checkArgv } from "./real-run.ts";
 import { createFakeFs, type FakeFs, type FakeTree } from "./fake-fs.ts";
 import { sleep } from "./sleep.ts";
 import { HostError } from "../errors.ts";
-import type { ByteStream, Host, Platform, RunOptions, RunResult } from "./types.ts";
+import { outputLimit, startEnv } from "./real-start.ts";
+import { openFakeFile } from "./fake-open-file.ts";
+import { createFakeSockets } from "./fake-socket.ts";
+import type { ByteStream, Host, NetworkInterfaceInfo, Platform, RunOptions, RunResult, StartedProgram, StartOptions, SystemInfo } from "./types.ts";
 
-export type FakeProgram = (argv: readonly string[], options: RunOptions) => Partial<RunResult> | Promise<Partial<RunResult>>;
+/**
+ * A fake program: its result, for host.run and host.start alike. `signal` says a signal of that
+ * number killed it: host.start reports it with code null, host.run as code 128 + signal (as the real
+ * runProgram does). A program that throws makes host.start's `done` reject: a bug in the test.
+ */
+export type FakeProgram = (
+  argv: readonly string[],
+  options: RunOptions,
+) => (Partial<RunResult> & { signal?: number }) | Promise<Partial<RunResult> & { signal?: number }>;
+
+/** What host.system reports; each part has a default (see FAKE_SYSTEM). */
+export interface FakeSystem {
+  hostname?: string;
+  uname?: { release: string; version: string; machine: string };
+  networkInterfaces?: NetworkInterfaceInfo[];
+}
+
+export const FAKE_SYSTEM: Required<FakeSystem> = {
+  hostname: "fake-host",
+  uname: { release: "6.1.0-fake", version: "#1 SMP fake", machine: "x86_64" },
+  networkInterfaces: [
+    {
+      name: "lo",
+      mac: "00:00:00:00:00:00",
+      addresses: [
+        { address: "127.0.0.1", family: "ipv4", prefix: 8 },
+        { address: "::1", family: "ipv6", prefix: 128 },
+      ],
+    },
+  ],
+};
 
 export interface FakeHostOptions {
   tree?: FakeTree;
@@ -19,6 +52,7 @@ export interface FakeHostOptions {
   platform?: Platform;
   env?: Record<string, string>;
   now?: number;
+  system?: FakeSystem;
 }
 
 export interface FakeHost extends Host {
@@ -27,6 +61,12 @@ export interface FakeHost extends Host {
   readonly calls: { argv: string[]; options: RunOptions }[];
   /** Every log line, as `level [tag] message`. */
   readonly logs: string[];
+  /**
+   * Connects to what host.listen registered at `path` (no file is made in the fake fs): returns the
+   * client's end; the listener's onConnection has the other end before this returns. Nothing
+   * listening there is a HostError ("connection refused").
+   */
+  connect(path: string): ByteStream;
 }
 
 function fakeFetch(handler: (request: Request) => Response | Promise<Response>): typeof fetch {
@@ -46,18 +86,49 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
   const held = new Set<string>();
   const refuse = () => Promise.reject(new TypeError("fake host: no network"));
   const handler = options.fetch ?? refuse;
+  const fs = createFakeFs(options.tree, () => clock.now);
+  const sockets = createFakeSockets();
+  const system = { ...FAKE_SYSTEM, ...options.system };
+  const encoder = new TextEncoder();
+  const asBytes = (value: string | undefined, limit: number) => encoder.encode(value ?? "").slice(0, limit);
+  let nextPid = 4000;
+  const programFor = (name: string) => options.programs?.[name] ?? options.programs?.[name.slice(name.lastIndexOf("/") + 1)];
+
+  function start(argv: readonly string[], startOptions: StartOptions = {}): StartedProgram {
+    checkArgv(argv);
+    const name = argv[0] as string;
+    const env = startEnv(name, startOptions.env);
+    const limit = outputLimit(name, startOptions.maxOutputBytes);
+    const runOptions: RunOptions = { env, ...(startOptions.input === undefined ? {} : { input: startOptions.input }) };
+    calls.push({ argv: [...argv], options: runOptions });
+    const program = programFor(name);
+    // As on the real host: a program that cannot be started is an error from start() itself.
+    if (!program) throw new HostError(`start ${name}: no such program`);
+    const capture = startOptions.captureOutput === true;
+    const done = Promise.resolve()
+      .then(() => program(argv, runOptions))
+      .then((result) => ({
+        code: result.signal === undefined ? (result.code ?? 0) : null,
+        signal: result.signal ?? null,
+        stdout: capture ? asBytes(result.stdout, limit) : new Uint8Array(0),
+        stderr: capture ? asBytes(result.stderr, limit) : new Uint8Array(0),
+      }));
+    return { pid: nextPid++, done };
+  }
+
   return {
     root: "/",
-    fs: createFakeFs(options.tree, () => clock.now),
+    fs,
     calls,
     logs,
     async run(argv, runOptions = {}) {
       checkArgv(argv);
       calls.push({ argv: [...argv], options: runOptions });
       const name = argv[0] as string;
-      const program = options.programs?.[name] ?? options.programs?.[name.slice(name.lastIndexOf("/") + 1)];
+      const program = programFor(name);
       if (!program) return { code: 127, stdout: "", stderr: `${name}: not found\n`, timedOut: false };
-      return { code: 0, stdout: "", stderr: "", timedOut: false, ...(await program(argv, runOptions)) };
+      const { signal, ...result } = await program(argv, runOptions);
+      return { code: signal === undefined ? 0 : 128 + signal, stdout: "", stderr: "", timedOut: false, ...result };
     },
     http: createFetch({ fetch: fakeFetch(handler) }),
     async openStream(path) {
@@ -75,5 +146,14 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
       held.add(path);
       return { release: () => void held.delete(path) };
     },
+    start,
+    openFile: (path, mode) => openFakeFile(fs, path, mode),
+    listen: sockets.listen,
+    connect: sockets.connect,
+    system: {
+      hostname: () => system.hostname,
+      uname: () => ({ ...system.uname }),
+      networkInterfaces: () => structuredClone(system.networkInterfaces),
+    } satisfies SystemInfo,
   };
 }

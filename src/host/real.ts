@@ -8,6 +8,10 @@ import { runProgram } from "./real-run.ts";
 import { sleep } from "./sleep.ts";
 import { connectUnix, openDevice } from "./real-stream.ts";
 import { acquireSocketLock } from "./lock.ts";
+import { startProgram } from "./real-start.ts";
+import { openRealFile } from "./real-open-file.ts";
+import { listenUnix } from "./real-listen.ts";
+import { realSystem } from "./real-system.ts";
 import type { ByteStream, Host, Platform, RootedFs } from "./types.ts";
 
 export interface RealHostOptions {
@@ -58,5 +62,10 @@ export async function createRealHost(options: RealHostOptions): Promise<Host> {
     log: options.log,
     // The lock's directory may not exist yet (/run/tether): resolve the parent inside the root.
     lock: async (path) => acquireSocketLock(`${await fs.realPath(path.slice(0, path.lastIndexOf("/")) || "/")}/${path.slice(path.lastIndexOf("/") + 1)}`, path),
+    start: startProgram,
+    openFile: (path, mode) => openRealFile(fs, path, mode),
+    listen: (path, onConnection) =>
+      listenUnix(fs, path, onConnection, (error) => options.log.error(`listen ${path}: a connection's handler failed: ${(error as Error).message ?? error}`)),
+    system: realSystem,
   };
 }

@@ -67,6 +67,73 @@ export interface RunResult {
 
 export type Platform = "linux" | "win32";
 
+/** A program started in the background (QGA guest-exec): its pid now, its outcome later. */
+export interface StartedProgram {
+  pid: number;
+  /**
+   * Settles once the program has exited and its output pipes are closed (as qemu-ga reports
+   * `exited`), never rejects. `signal` is the number of the signal that killed it (9), code null
+   * then. Output is captured only when asked for; else both are empty.
+   */
+  done: Promise<{ code: number | null; signal: number | null; stdout: Uint8Array; stderr: Uint8Array }>;
+}
+
+export interface StartOptions {
+  /** Bytes for stdin; without it, stdin is /dev/null. */
+  input?: Uint8Array;
+  /**
+   * Extra environment entries, "NAME=value" as QGA sends them, over the base
+   * PATH=/usr/sbin:/usr/bin:/sbin:/bin and LANG=C.UTF-8 (a later entry wins). An entry without "=",
+   * with an empty name or with a NUL byte makes start() throw a HostError.
+   */
+  env?: string[];
+  captureOutput?: boolean;
+  /**
+   * Output kept per stream at most (default 16 MiB); the rest is read and dropped, so the program
+   * never blocks on a full pipe. A stream of exactly this length may have been cut.
+   */
+  maxOutputBytes?: number;
+}
+
+/** An open file for QGA's guest-file-* commands: positioned reads and writes, like stdio's FILE. */
+export interface OpenFile {
+  /**
+   * Up to `count` bytes from the current position; eof when the read came up short (as feof after
+   * fread: a read ending exactly at the end is not eof yet). A device or a FIFO with nothing to give
+   * just now returns no bytes and eof false.
+   */
+  read(count: number): Promise<{ bytes: Uint8Array; eof: boolean }>;
+  /** Writes at the current position (the end, for append modes); returns the count written. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** whence 0 = SEEK_SET, 1 = SEEK_CUR, 2 = SEEK_END; returns the new position. Not on devices. */
+  seek(offset: number, whence: 0 | 1 | 2): Promise<number>;
+  /** Nothing is buffered in the agent: flush syncs the file's data to disk. */
+  flush(): Promise<void>;
+  /** After close every other call is a HostError; a second close does nothing. */
+  close(): Promise<void>;
+}
+
+export interface NetworkInterfaceInfo {
+  name: string;
+  /** "aa:bb:cc:dd:ee:ff", absent for interfaces without one. */
+  mac?: string;
+  addresses: { address: string; family: "ipv4" | "ipv6"; prefix: number }[];
+}
+
+/** The running system itself (not the --root tree): what the kernel says about it. */
+export interface SystemInfo {
+  hostname(): string;
+  /** uname(2): release ("6.1.0-18-amd64"), version ("#1 SMP PREEMPT_DYNAMIC …"), machine ("x86_64"). */
+  uname(): { release: string; version: string; machine: string };
+  networkInterfaces(): NetworkInterfaceInfo[];
+}
+
+/** A listening unix socket: every accepted connection as a ByteStream. */
+export interface Listener {
+  /** Stops accepting and removes the socket file; connections already accepted stay open. */
+  close(): void;
+}
+
 /** Everything outside the process. Only src/host/ implements it; every other layer receives one. */
 export interface Host {
   readonly root: string;
@@ -86,6 +153,25 @@ export interface Host {
    * held until released or the process ends; throws a HostError when another process holds it.
    */
   lock(path: string): Promise<HostLock>;
+  /**
+   * Starts a program without waiting for it (argv, never a shell; cwd "/"). A program that cannot
+   * be started (missing, not executable) is a HostError thrown here, as qemu-ga's guest-exec fails.
+   */
+  start(argv: readonly string[], options?: StartOptions): StartedProgram;
+  /**
+   * Opens a file inside the root with fopen(3)'s modes ("r", "r+", "w", "w+", "a", "a+", with an
+   * optional "b"); anything else is a HostError. "r"/"r+" follow symlinks inside the root; "w", "w+",
+   * "a", "a+" never follow a final symlink (a HostError: "… is a symlink: refused"). A file created
+   * here is 0600 whatever the umask; an existing one keeps its mode. Directories are refused.
+   */
+  openFile(path: string, mode: string): Promise<OpenFile>;
+  /**
+   * Listens on a unix socket at a path inside the root (the parent made 0755 if missing), the socket
+   * made 0600: whoever can connect can run commands as root. A stale socket file is replaced; a live
+   * one, or a file that is not a socket, is refused and left alone.
+   */
+  listen(path: string, onConnection: (stream: ByteStream) => void): Promise<Listener>;
+  readonly system: SystemInfo;
 }
 
 export interface HostLock {

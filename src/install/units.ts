@@ -29,9 +29,9 @@ WantedBy=multi-user.target
 }
 
 /**
- * The daemon starts only where a host channel exists (the `|` conditions: any one suffices), so an
- * image that also boots on clouds without XenStore does not restart a daemon with nothing to
- * serve. Exit 2 (a usage error, or a channel not built yet) is not retried.
+ * The daemon starts only where a host channel exists (the `|` conditions: any one suffices: XenStore,
+ * or a virtio agent port as udev names it), so an image that also boots where there is neither does
+ * not restart a daemon with nothing to serve. Exit 2 (a usage error) is not retried.
  */
 export function systemdDaemonUnit(bin = BIN): string {
   return `[Unit]
@@ -40,6 +40,8 @@ After=tether-boot.service
 ConditionPathExists=|/proc/xen/xenbus
 ConditionPathExists=|/dev/xen/xenbus
 ConditionPathExists=|/var/run/xenstored/socket
+ConditionPathExists=|/dev/virtio-ports/org.qemu.guest_agent.0
+ConditionPathExists=|/dev/virtio-ports/org.tether.agent.0
 
 [Service]
 ExecStart=${bin} daemon
