@@ -134,6 +134,30 @@ function cpuMs(pid: number): number {
 }
 const clockTicks = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
 const statusKb = (pid: number, key: string) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN);
+/** Each thread's on-CPU ns and timeslices, from /proc/<pid>/task/<tid>/schedstat: finer than ticks. */
+function schedstat(pid: number): Map<string, [number, number]> {
+  const threads = new Map<string, [number, number]>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [run, , count] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").trim().split(" ").map(Number);
+      threads.set(tid, [run ?? NaN, count ?? NaN]);
+    }
+  } catch {
+    // a thread gone between readdir and read, or no schedstat: what was read is kept
+  }
+  return threads;
+}
+/** On-CPU ms and timeslices between two readings, over the threads alive at the end (one that exited in between is not counted). */
+function schedDelta(before: Map<string, [number, number]>, after: Map<string, [number, number]>): { ms: number; slices: number } {
+  let ns = 0;
+  let slices = 0;
+  for (const [tid, [run, count]] of after) {
+    const [run0, count0] = before.get(tid) ?? [0, 0];
+    ns += run - run0;
+    slices += count - count0;
+  }
+  return { ms: ns / 1e6, slices };
+}
 const mib = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
 
 // ---- One client connection: writes raw, hands back reply lines with the time they arrived. ----
@@ -377,7 +401,13 @@ interface Side {
   hwmKb: number;
   /** CPU ms in each idle window: the first may still hold a GC settling after the run. */
   idleCpuMs: number[];
+  /** The same windows from schedstat, all threads: on-CPU ms and timeslices (≈ wake-ups). */
+  idleSched: { ms: number; slices: number }[];
   idleRssKb: number;
+  rssAnonKb: number;
+  rssFileKb: number;
+  idleRssAnonKb: number;
+  idleRssFileKb: number;
 }
 
 function check(side: Side, text: string, what: string): void {
@@ -424,6 +454,8 @@ async function mixedRun(side: Side): Promise<void> {
   }
   side.rssKb = statusKb(side.daemon.child.pid, "VmRSS");
   side.hwmKb = statusKb(side.daemon.child.pid, "VmHWM");
+  side.rssAnonKb = statusKb(side.daemon.child.pid, "RssAnon");
+  side.rssFileKb = statusKb(side.daemon.child.pid, "RssFile");
 }
 
 const newSide = (name: string, daemon: Daemon, client: QgaLines): Side => ({
@@ -439,7 +471,12 @@ const newSide = (name: string, daemon: Daemon, client: QgaLines): Side => ({
   rssKb: NaN,
   hwmKb: NaN,
   idleCpuMs: [],
+  idleSched: [],
   idleRssKb: NaN,
+  rssAnonKb: NaN,
+  rssFileKb: NaN,
+  idleRssAnonKb: NaN,
+  idleRssFileKb: NaN,
 });
 
 let exitCode = 0;
@@ -460,10 +497,20 @@ try {
 
   // Both idle together: no requests, the connections left open (as a host would leave them).
   for (let window = 0; window < IDLE_WINDOWS; window++) {
-    const before = sides.map((s) => cpuMs(s.daemon.child.pid));
+    const before = sides.map((s) => ({ ticks: cpuMs(s.daemon.child.pid), sched: schedstat(s.daemon.child.pid) }));
     await Bun.sleep(IDLE_MS);
-    sides.forEach((s, i) => s.idleCpuMs.push(cpuMs(s.daemon.child.pid) - (before[i] as number)));
-    if (window === 0) for (const s of sides) s.idleRssKb = statusKb(s.daemon.child.pid, "VmRSS");
+    sides.forEach((s, i) => {
+      const b = before[i] as { ticks: number; sched: Map<string, [number, number]> };
+      s.idleSched.push(schedDelta(b.sched, schedstat(s.daemon.child.pid)));
+      s.idleCpuMs.push(cpuMs(s.daemon.child.pid) - b.ticks);
+    });
+    if (window === 0) {
+      for (const s of sides) {
+        s.idleRssKb = statusKb(s.daemon.child.pid, "VmRSS");
+        s.idleRssAnonKb = statusKb(s.daemon.child.pid, "RssAnon");
+        s.idleRssFileKb = statusKb(s.daemon.child.pid, "RssFile");
+      }
+    }
   }
   for (const side of sides) if (side.daemon.child.exitCode !== null) throw new Error(`${side.name} exited ${side.daemon.child.exitCode} during the run`);
 
@@ -494,9 +541,13 @@ try {
   line("VmRSS when first serving", (s) => mib(s.freshRssKb));
   line(`VmRSS after the ${mixed} mixed requests`, (s) => mib(s.rssKb));
   line("VmHWM (peak) after them, pipelined rounds included", (s) => mib(s.hwmKb));
+  line("… of which RssAnon (heap) / RssFile (the executable's mapped pages)", (s) => `${mib(s.rssAnonKb)} / ${mib(s.rssFileKb)}`);
   line(`VmRSS after ${IDLE_MS / 1000} s idle`, (s) => mib(s.idleRssKb));
+  line("… of which RssAnon / RssFile", (s) => `${mib(s.idleRssAnonKb)} / ${mib(s.idleRssFileKb)}`);
   line(`CPU while idle for ${IDLE_MS / 1000} s (utime+stime)`, (s) => `${(s.idleCpuMs[0] as number).toFixed(0)} ms`);
   line(`… and over the next ${IDLE_MS / 1000} s`, (s) => `${(s.idleCpuMs[1] as number).toFixed(0)} ms`);
+  const sched = (w: { ms: number; slices: number }) => `${w.ms.toFixed(1)} ms, ${w.slices} slices (${(w.slices / (IDLE_MS / 1000)).toFixed(0)}/s)`;
+  line("the same two windows from each thread's schedstat (on-CPU, timeslices)", (s) => s.idleSched.map(sched).join("; "));
   const idleBytes = mine.idleRssKb * 1024;
   console.log(`\nours idle RSS ${mib(mine.idleRssKb)} = ${(idleBytes / 1e6).toFixed(1)} MB against the target ≤ 35 MB: ${idleBytes <= TARGET_RSS_BYTES ? "met" : "missed"}`);
   for (const side of sides) if (side.failures || side.pipelinedErrors) console.error(`${side.name} stderr (tail):\n${side.daemon.stderr().slice(-2000)}`);

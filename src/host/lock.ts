@@ -1,6 +1,7 @@
 import { mkdir, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { HostError } from "../errors.ts";
+import { socketAnswers } from "./socket-answers.ts";
 
 import type { HostLock } from "./types.ts";
 
@@ -16,16 +17,6 @@ async function listenOn(hostPath: string): Promise<HostLock | "in-use"> {
   }
 }
 
-async function answers(hostPath: string): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ unix: hostPath, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A machine-wide lock held by a listening unix socket: the kernel lets one process bind a path,
  * and a holder killed with -9 leaves a file that no longer answers, which is then taken over. A
@@ -35,7 +26,7 @@ export async function acquireSocketLock(hostPath: string, name: string): Promise
   await mkdir(dirname(hostPath), { recursive: true, mode: 0o755 });
   const first = await listenOn(hostPath);
   if (first !== "in-use") return first;
-  if (await answers(hostPath)) throw new HostError(`${name} is held by another running process: one agent daemon per machine`);
+  if (await socketAnswers(hostPath)) throw new HostError(`${name} is held by another running process: one agent daemon per machine`);
   await unlink(hostPath).catch(() => undefined);
   const second = await listenOn(hostPath);
   if (second === "in-use") throw new HostError(`${name} was taken by another process just now: one agent daemon per machine`);

@@ -1,5 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import { HostError } from "../errors.ts";
+import { socketAnswers } from "./socket-answers.ts";
 import { ChunkQueue, type ByteStream } from "./byte-stream.ts";
 import { toFsError } from "./fs-error.ts";
 import { splitLast } from "./open-file.ts";
@@ -69,16 +70,6 @@ function bind(hostPath: string, onConnection: (stream: ByteStream) => void, onEr
   }
 }
 
-async function answers(hostPath: string): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ unix: hostPath, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Listens on a unix socket at a path inside the root: the parent directory is resolved as a chroot
  * would (and made 0755 when missing); a socket file nobody answers on (left by a killed daemon) is
@@ -105,7 +96,7 @@ export async function listenUnix(
   if (server === "in-use") {
     const existing = lstatSafe(hostPath);
     if (!existing?.isSocket()) throw new HostError(`listen ${path}: a file that is not a socket is in the way: refused to delete it`);
-    if (await answers(hostPath)) throw new HostError(`listen ${path}: another process is listening there`);
+    if (await socketAnswers(hostPath)) throw new HostError(`listen ${path}: another process is listening there`);
     try {
       unlinkSync(hostPath);
     } catch (error) {

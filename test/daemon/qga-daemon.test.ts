@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { makeTargetRoot } from "../../examples/target-root.ts";
 import { connectQga, type QgaClient } from "../helpers/qga-client.ts";
-import { MAIN, REPO } from "../helpers/run-agent.ts";
+import { startDaemon } from "../helpers/daemon-process.ts";
 import { VERSION } from "../../src/version.ts";
 
 /**
@@ -32,26 +32,16 @@ async function start(extra: string[] = [], files: Record<string, string> = {}, s
     writeFileSync(join(root, path), content);
   }
   const socket = system ? join(root, "run/qga.sock") : "/run/qga.sock";
-  const daemon = Bun.spawn([process.execPath, MAIN, "daemon", "--listen", `unix:${socket}`, "--root", system ? "/" : root, "--metadata-url", "http://127.0.0.1:9", ...extra], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+  const { daemon, stderr } = await startDaemon(["--listen", `unix:${socket}`, "--root", system ? "/" : root, "--metadata-url", "http://127.0.0.1:9", ...extra], {
+    ready: "serving the QEMU guest agent protocol",
   });
   running.push(daemon);
-  let stderr = "";
-  void (async () => {
-    for await (const chunk of daemon.stderr) stderr += new TextDecoder().decode(chunk);
-  })();
-  const deadline = Date.now() + 10_000;
-  while (!stderr.includes("serving the QEMU guest agent protocol") && Date.now() < deadline && daemon.exitCode === null) await Bun.sleep(20);
   const connect = async () => {
     const client = await connectQga(join(root, "run/qga.sock"));
     clients.push(client);
     return client;
   };
-  return { root, daemon, stderr: () => stderr, connect };
+  return { root, daemon, stderr, connect };
 }
 
 describe("agent daemon --listen (QEMU guest agent protocol)", () => {

@@ -7,7 +7,7 @@ import { makeTargetRoot } from "../../examples/target-root.ts";
 import { startDevXenstored, type DevXenstored } from "../../scripts/xenstored/server.ts";
 import { blockedDevice } from "../helpers/blocked-device.ts";
 import { novaHost, type NovaHost } from "../helpers/nova-host.ts";
-import { MAIN, REPO } from "../helpers/run-agent.ts";
+import { startDaemon } from "../helpers/daemon-process.ts";
 import { VERSION } from "../../src/version.ts";
 
 /**
@@ -39,22 +39,11 @@ interface Rig {
   stderr: () => string;
 }
 
-async function startDaemon(root: string, extra: string[] = [], env: Record<string, string> = {}) {
-  const daemon = Bun.spawn([process.execPath, MAIN, "daemon", "--transport", "xenstore", "--root", root, "--log-level", "debug", ...extra], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", XENSTORED_PATH: "/run/xenstored.sock", ...env },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+function startXenstoreDaemon(root: string, extra: string[] = [], env: Record<string, string> = {}) {
+  return startDaemon(["--transport", "xenstore", "--root", root, "--log-level", "debug", ...extra], {
+    ready: "serving the Nova agent protocol",
+    env: { XENSTORED_PATH: "/run/xenstored.sock", ...env },
   });
-  let text = "";
-  const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of daemon.stderr) text += decoder.decode(chunk);
-  })();
-  const deadline = Date.now() + 10_000;
-  while (!text.includes("serving the Nova agent protocol") && Date.now() < deadline && daemon.exitCode === null) await Bun.sleep(20);
-  return { daemon, stderr: () => text };
 }
 
 async function rig(options: { noWatch?: boolean; quirkReqId?: boolean } = {}): Promise<Rig> {
@@ -67,7 +56,7 @@ async function rig(options: { noWatch?: boolean; quirkReqId?: boolean } = {}): P
   const xs = await startDevXenstored({ socket: join(dir, "dom0.sock"), guestSocket: join(root, "run/xenstored.sock"), domid: DOMID, ...options });
   const entry: (typeof running)[number] = { xs };
   running.push(entry);
-  const { daemon, stderr } = await startDaemon(root);
+  const { daemon, stderr } = await startXenstoreDaemon(root);
   entry.daemon = daemon;
   return { root, xs, host: novaHost(join(dir, "dom0.sock"), DOMID), daemon, stderr };
 }
@@ -199,12 +188,12 @@ describe("agent daemon --transport xenstore (Nova agent protocol)", () => {
 
   test("one daemon per machine; SIGTERM exits 0 and frees the lock", async () => {
     const { root, daemon } = await rig();
-    const second = await startDaemon(root);
+    const second = await startXenstoreDaemon(root);
     expect(await second.daemon.exited).toBe(1);
     expect(second.stderr()).toContain("one agent daemon per machine");
     daemon.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);
-    const third = await startDaemon(root);
+    const third = await startXenstoreDaemon(root);
     expect(third.stderr()).toContain("serving the Nova agent protocol");
     third.daemon.kill("SIGTERM");
     expect(await third.daemon.exited).toBe(0);
@@ -215,7 +204,7 @@ describe("agent daemon --transport xenstore (Nova agent protocol)", () => {
     temps.push(dir);
     const device = await blockedDevice(dir);
     releases.push(device.release);
-    const { daemon, stderr } = await startDaemon(dir, [], { XENSTORED_PATH: device.path });
+    const { daemon, stderr } = await startXenstoreDaemon(dir, [], { XENSTORED_PATH: device.path });
     expect(stderr()).toContain(`serving the Nova agent protocol on ${device.path}`);
     await Bun.sleep(200);
     // Without the exit guard the process never exits: this wait then runs into the test's time limit.
@@ -226,7 +215,7 @@ describe("agent daemon --transport xenstore (Nova agent protocol)", () => {
   test("no XenStore at all: a clear error and exit 1", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tether-xsd-"));
     temps.push(dir);
-    const { daemon, stderr } = await startDaemon(dir);
+    const { daemon, stderr } = await startXenstoreDaemon(dir);
     expect(await daemon.exited).toBe(1);
     expect(stderr()).toContain("none of /run/xenstored.sock, /var/run/xenstored/socket, /dev/xen/xenbus, /proc/xen/xenbus exists");
   });
