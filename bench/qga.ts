@@ -4,7 +4,8 @@
  * unix:/run/qga.sock --root <tmp>` against Debian's qemu-ga (`-m unix-listen`, every RPC blocked
  * with -b but the seven read-only ones below). One client connection each, the same client code:
  * - guest-ping round trip, sequential: each call timed from the write to the reply line arriving
- *   in the socket's data callback (parsing and checking are outside the figure), after warm-up;
+ *   in the socket's data callback (parsing and checking are outside the figure), after warm-up,
+ *   in turns of 250 calls per daemon so that a change of load on the machine falls on both;
  * - pipelined: all pings written at once, time until the last reply line (3 rounds, the median);
  * - 1000 mixed read-only requests round-robin (guest-ping, guest-info, guest-get-osinfo,
  *   guest-get-host-name, guest-get-time, guest-network-get-interfaces, guest-get-timezone), each
@@ -15,7 +16,7 @@
  * Note: ours reads the temp guest root; qemu-ga reads this machine (its os-release, interfaces).
  *
  *   bun bench/qga.ts [--calls 3000] [--warmup 100] [--pipelined 3000] [--mixed 1000]
- *                    [--binary dist/agent-linux-x64] [--agent-log-level LEVEL]
+ *                    [--binary dist/agent-linux-x64] [--agent-log-level LEVEL] [--pin same|split]
  *
  * Runs the compiled binary when it exists (after npm run build), else `bun src/main.ts`, and says
  * which. --agent-log-level passes --log-level to our daemon (readiness is then a connect, not the
@@ -29,6 +30,7 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Socket, Subprocess } from "bun";
 import { makeTargetRoot } from "../examples/target-root.ts";
+import { clockTicks, cpuMs, guardBench, latency as latencyOf, LATENCY_HEADER as HEADER, latencyRow as row, statusKb, type Latency } from "./daemon-bench.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     mixed: { type: "string", default: "1000" },
     binary: { type: "string", default: "dist/agent-linux-x64" },
     "agent-log-level": { type: "string" },
+    pin: { type: "string" },
   },
 });
 const calls = Number(values.calls);
@@ -46,6 +49,27 @@ const pipelined = Number(values.pipelined);
 const mixed = Number(values.mixed);
 if (!(calls >= 1 && warmup >= 0 && pipelined >= 1 && mixed >= 1)) throw new Error("--calls, --pipelined and --mixed must be ≥ 1, --warmup ≥ 0");
 const agentLogLevel = values["agent-log-level"];
+
+/**
+ * --pin same: this process (the client) and both daemons on CPU 0, as on a 1-vCPU guest; --pin
+ * split: the client on CPU 0, the daemons on CPU 1 (through taskset, which execs: the pid stays the
+ * daemon's). Unpinned on a 2-CPU machine the round trip is two-humped, ~0.03 ms when the scheduler
+ * keeps client and daemon on one CPU, ~0.07 ms when each wake-up crosses CPUs, and which hump a
+ * run lands on differs per daemon and per run.
+ */
+let pinning = "not pinned (--pin same|split to pin)";
+let daemonPrefix: string[] = [];
+if (values.pin !== undefined) {
+  if (values.pin !== "same" && values.pin !== "split") throw new Error(`--pin ${values.pin}: expected same or split`);
+  const taskset = Bun.which("taskset", { PATH: `${process.env.PATH ?? "/usr/bin:/bin"}:/usr/sbin:/sbin` });
+  const cpus = navigator.hardwareConcurrency;
+  if (!taskset || (values.pin === "split" && cpus < 2)) throw new Error(`--pin ${values.pin} needs taskset${values.pin === "split" ? " and 2 CPUs" : ""} (taskset: ${taskset ?? "not found"}, CPUs: ${cpus})`);
+  // -a: every thread of this process; the daemons spawned later inherit CPU 0 unless taskset moves them.
+  const self = Bun.spawnSync([taskset, "-a", "-p", "-c", "0", String(process.pid)], { stdout: "ignore", stderr: "pipe" });
+  if (self.exitCode !== 0) throw new Error(`taskset -a -p -c 0 ${process.pid}: ${self.stderr.toString().trim()}`);
+  if (values.pin === "split") daemonPrefix = [taskset, "-c", "1"];
+  pinning = values.pin === "split" ? "client pinned to CPU 0, daemons to CPU 1" : "client and daemons pinned to CPU 0";
+}
 const REPO = resolve(import.meta.dir, "..");
 const binary = resolve(values.binary as string);
 const agent = existsSync(binary) ? [binary] : [process.execPath, join(REPO, "src/main.ts")];
@@ -69,6 +93,8 @@ const CALL_TIMEOUT_MS = 10_000;
 const IDLE_MS = 5_000;
 const IDLE_WINDOWS = 2;
 const PIPELINE_ROUNDS = 3;
+/** Sequential pings go in turns of this many per daemon. */
+const BLOCK = 250;
 const PATH = `${process.env.PATH ?? "/usr/bin:/bin"}:/usr/sbin:/sbin`;
 const MIXED = ["guest-ping", "guest-info", "guest-get-osinfo", "guest-get-host-name", "guest-get-time", "guest-network-get-interfaces", "guest-get-timezone"];
 const PING = `${JSON.stringify({ execute: "guest-ping" })}\n`;
@@ -85,55 +111,12 @@ function cleanUp(): void {
   for (const child of daemons) child.kill("SIGKILL");
   rmSync(work, { recursive: true, force: true });
 }
-const deadline = new AbortController();
-const watchdog = setTimeout(() => {
-  deadline.abort(new Error(`over ${DEADLINE_MS / 1000} s, aborted`));
-  // Whatever is awaiting now gets a second to notice; then everything goes regardless.
-  setTimeout(() => {
-    console.error(`bench/qga.ts: over ${DEADLINE_MS / 1000} s, killed`);
-    cleanUp();
-    process.exit(1);
-  }, 1000).unref();
-}, DEADLINE_MS);
-for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
-  process.once(sig, () => {
-    console.error(`bench/qga.ts: ${sig}, stopped`);
-    cleanUp();
-    process.exit(code);
-  });
-}
+const { deadline, watchdog } = guardBench("bench/qga.ts", DEADLINE_MS, cleanUp);
 
 // ---- Figures ----
 const round2 = (n: number) => Math.round(n * 100) / 100;
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
-interface Latency {
-  calls: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  perSecond: number;
-  exactP50: number;
-}
-/** The same quantiles as measure.ts's summarize, plus p99, in thousandths of a ms (these are tens of µs). */
-function latency(samples: number[], wallMs: number): Latency {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] as number;
-  return { calls: sorted.length, p50: round3(at(0.5)), p90: round3(at(0.9)), p99: round3(at(0.99)), max: round3(sorted.at(-1) as number), perSecond: Math.round((sorted.length * 1000) / wallMs), exactP50: at(0.5) };
-}
+const latency = (samples: number[], wallMs: number) => latencyOf(samples, wallMs, 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
-const HEADER = "| case | p50 ms | p90 ms | p99 ms | max ms | calls | calls/s | note |\n|---|---|---|---|---|---|---|---|";
-const row = (name: string, l: Latency, note = "") => `| ${name} | ${l.p50} | ${l.p90} | ${l.p99} | ${l.max} | ${l.calls} | ${l.perSecond} | ${note} |`;
-
-/** /proc/<pid>/stat's utime + stime, in ms (the fields after the parenthesised comm: 12th and 13th). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / clockTicks;
-}
-const clockTicks = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
-const statusKb = (pid: number, key: string) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN);
 /** Each thread's on-CPU ns and timeslices, from /proc/<pid>/task/<tid>/schedstat: finer than ticks. */
 function schedstat(pid: number): Map<string, [number, number]> {
   const threads = new Map<string, [number, number]>();
@@ -311,7 +294,7 @@ interface Daemon {
 }
 
 function spawnDaemon(name: string, argv: string[], socket: string, env: Record<string, string>): Daemon {
-  const child = Bun.spawn(argv, { cwd: REPO, env: { PATH, ...env }, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  const child = Bun.spawn([...daemonPrefix, ...argv], { cwd: REPO, env: { PATH, ...env }, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   daemons.add(child);
   // Drained all along: a log line per request must never fill the pipe and stall the daemon.
   let text = "";
@@ -420,42 +403,62 @@ async function warmUp(side: Side): Promise<void> {
   for (let i = 0; i < warmup; i++) check(side, (await call(side.client, PING)).text, "guest-ping (warm-up)");
 }
 
-async function sequential(side: Side): Promise<void> {
-  const samples: number[] = [];
-  const started = performance.now();
-  for (let i = 0; i < calls; i++) {
-    const { ms, text } = await call(side.client, PING);
-    samples.push(ms);
-    check(side, text, "guest-ping");
+/**
+ * The sequential pings in blocks of BLOCK, ours and qemu-ga taking turns: a load change on the
+ * machine (other work, frequency) falls on both alike. calls/s is over each side's own blocks.
+ */
+async function sequential(all: Side[]): Promise<void> {
+  const samples = all.map((): number[] => []);
+  const wall = all.map(() => 0);
+  for (let done = 0; done < calls; done += BLOCK) {
+    for (const [k, side] of all.entries()) {
+      const started = performance.now();
+      for (let i = done; i < Math.min(calls, done + BLOCK); i++) {
+        const { ms, text } = await call(side.client, PING);
+        (samples[k] as number[]).push(ms);
+        check(side, text, "guest-ping");
+      }
+      wall[k] = (wall[k] as number) + performance.now() - started;
+    }
   }
-  side.sequential = latency(samples, performance.now() - started);
+  all.forEach((side, k) => (side.sequential = latency(samples[k] as number[], wall[k] as number)));
 }
 
-async function pipeline(side: Side): Promise<void> {
+/** PIPELINE_ROUNDS rounds each, taking turns. */
+async function pipeline(all: Side[]): Promise<void> {
   const batch = PING.repeat(pipelined);
   for (let round = 0; round < PIPELINE_ROUNDS; round++) {
-    const done = side.client.count(pipelined);
-    const started = performance.now();
-    await side.client.write(batch);
-    const { at, errors } = await done;
-    side.pipelinedMs.push(at - started);
-    side.pipelinedErrors += errors;
+    for (const side of all) {
+      const done = side.client.count(pipelined);
+      const started = performance.now();
+      await side.client.write(batch);
+      const { at, errors } = await done;
+      side.pipelinedMs.push(at - started);
+      side.pipelinedErrors += errors;
+    }
   }
 }
 
-async function mixedRun(side: Side): Promise<void> {
-  for (let i = 0; i < mixed; i++) {
-    const execute = MIXED[i % MIXED.length] as string;
-    const { ms, text } = await call(side.client, `${JSON.stringify({ execute })}\n`);
-    check(side, text, execute);
-    const entry = side.mixed.get(execute) ?? { ms: [], bytes: text.length + 1 };
-    entry.ms.push(ms);
-    side.mixed.set(execute, entry);
+/** The mixed requests, one round-robin cycle of the seven commands each in turn; then each daemon's memory. */
+async function mixedRun(all: Side[]): Promise<void> {
+  for (let done = 0; done < mixed; done += MIXED.length) {
+    for (const side of all) {
+      for (let i = done; i < Math.min(mixed, done + MIXED.length); i++) {
+        const execute = MIXED[i % MIXED.length] as string;
+        const { ms, text } = await call(side.client, `${JSON.stringify({ execute })}\n`);
+        check(side, text, execute);
+        const entry = side.mixed.get(execute) ?? { ms: [], bytes: text.length + 1 };
+        entry.ms.push(ms);
+        side.mixed.set(execute, entry);
+      }
+    }
   }
-  side.rssKb = statusKb(side.daemon.child.pid, "VmRSS");
-  side.hwmKb = statusKb(side.daemon.child.pid, "VmHWM");
-  side.rssAnonKb = statusKb(side.daemon.child.pid, "RssAnon");
-  side.rssFileKb = statusKb(side.daemon.child.pid, "RssFile");
+  for (const side of all) {
+    side.rssKb = statusKb(side.daemon.child.pid, "VmRSS");
+    side.hwmKb = statusKb(side.daemon.child.pid, "VmHWM");
+    side.rssAnonKb = statusKb(side.daemon.child.pid, "RssAnon");
+    side.rssFileKb = statusKb(side.daemon.child.pid, "RssFile");
+  }
 }
 
 const newSide = (name: string, daemon: Daemon, client: QgaLines): Side => ({
@@ -489,11 +492,11 @@ try {
   if ("skipped" in peer) skipped = peer.skipped;
   else sides.push(newSide(`qemu-ga ${peer.version}`, peer.daemon, peer.client));
 
-  // Phase by phase, ours then qemu-ga: both daemons live the whole time, the machine is the same.
+  // Both daemons live the whole time; within each phase they take turns (see sequential()).
   for (const side of sides) await warmUp(side);
-  for (const side of sides) await sequential(side);
-  for (const side of sides) await pipeline(side);
-  for (const side of sides) await mixedRun(side);
+  await sequential(sides);
+  await pipeline(sides);
+  await mixedRun(sides);
 
   // Both idle together: no requests, the connections left open (as a host would leave them).
   for (let window = 0; window < IDLE_WINDOWS; window++) {
@@ -514,7 +517,7 @@ try {
   }
   for (const side of sides) if (side.daemon.child.exitCode !== null) throw new Error(`${side.name} exited ${side.daemon.child.exitCode} during the run`);
 
-  console.log(`measured: ${measured}${agentLogLevel !== undefined ? ` with --log-level ${agentLogLevel}` : ""}; ${skipped ? `qemu-ga skipped: ${skipped}` : `against qemu-ga ${(sides[1] as Side).name.split(" ")[1]} (-m unix-listen, all but ${MIXED.length} read-only RPCs blocked)`}; one unix-socket connection each, ${clockTicks} ticks/s`);
+  console.log(`measured: ${measured}${agentLogLevel !== undefined ? ` with --log-level ${agentLogLevel}` : ""}; ${skipped ? `qemu-ga skipped: ${skipped}` : `against qemu-ga ${(sides[1] as Side).name.split(" ")[1]} (-m unix-listen, all but ${MIXED.length} read-only RPCs blocked)`}; one unix-socket connection each; ${pinning}; ${clockTicks} ticks/s`);
   console.log(HEADER);
   for (const side of sides) {
     console.log(row(`guest-ping sequential, ${side.name}`, side.sequential as Latency, `after ${warmup} warm-up calls; write → reply line read; calls/s back to back${side.failures ? `; ${side.failures} replies not "return", first: ${side.firstFailure}` : ""}`));
@@ -532,9 +535,11 @@ try {
   }
 
   console.log(`\n| ${mixed} mixed requests round-robin: p50 ms (reply bytes) | ${sides.map((s) => s.name).join(" | ")} |\n|---|${sides.map(() => "---|").join("")}`);
-  for (const execute of MIXED) {
-    console.log(`| ${execute} | ${sides.map((s) => { const e = s.mixed.get(execute); return e ? `${latency(e.ms, 1).p50} (${e.bytes} B)` : "–"; }).join(" | ")} |`);
-  }
+  const cell = (s: Side, execute: string) => {
+    const e = s.mixed.get(execute);
+    return e ? `${latency(e.ms, 1).p50} (${e.bytes} B)` : "–";
+  };
+  for (const execute of MIXED) console.log(`| ${execute} | ${sides.map((s) => cell(s, execute)).join(" | ")} |`);
 
   console.log(`\n| memory and idle CPU | ${sides.map((s) => s.name).join(" | ")} |\n|---|${sides.map(() => "---|").join("")}`);
   const line = (what: string, f: (s: Side) => string) => console.log(`| ${what} | ${sides.map(f).join(" | ")} |`);
@@ -558,7 +563,7 @@ try {
 } finally {
   clearTimeout(watchdog);
   for (const client of clients) client.close();
-  // Ours gets SIGTERM (it finishes the request in hand and exits); qemu-ga and anything left, SIGKILL.
+  // SIGTERM first (ours finishes the request in hand and exits 0), 3 s each at most; cleanUp() SIGKILLs whatever is left.
   for (const child of daemons) {
     if (child.exitCode !== null) continue;
     child.kill("SIGTERM");

@@ -13,7 +13,7 @@
  * Runs the compiled binary when it exists (after npm run build), else `bun src/main.ts`, and says
  * which. Unix sockets only; everything is killed and removed after 120 s at the latest.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,6 +22,7 @@ import { makeTargetRoot } from "../examples/target-root.ts";
 import { startDevXenstored, type DevXenstored } from "../scripts/xenstored/server.ts";
 import { connectUnix } from "../src/host/real-stream.ts";
 import { XenstoreClient } from "../src/transports/xenstore/client.ts";
+import { clockTicks, cpuMs, guardBench, latency, LATENCY_HEADER as HEADER, latencyRow as row, statusKb } from "./daemon-bench.ts";
 import { summarize } from "./measure.ts";
 
 const { values } = parseArgs({
@@ -63,53 +64,9 @@ function cleanUp(): void {
   daemon?.kill("SIGKILL");
   rmSync(work, { recursive: true, force: true });
 }
-const deadline = new AbortController();
-const watchdog = setTimeout(() => {
-  deadline.abort(new Error(`over ${DEADLINE_MS / 1000} s, aborted`));
-  // Whatever is awaiting now gets a second to notice; then everything goes regardless.
-  setTimeout(() => {
-    console.error(`bench/xenstore.ts: over ${DEADLINE_MS / 1000} s, killed`);
-    cleanUp();
-    process.exit(1);
-  }, 1000).unref();
-}, DEADLINE_MS);
-for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
-  process.once(sig, () => {
-    console.error(`bench/xenstore.ts: ${sig}, stopped`);
-    cleanUp();
-    process.exit(code);
-  });
-}
+const { deadline, watchdog } = guardBench("bench/xenstore.ts", DEADLINE_MS, cleanUp);
 
 // ---- Figures ----
-const round2 = (n: number) => Math.round(n * 100) / 100;
-interface Latency {
-  calls: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  perSecond: number;
-}
-/** The same quantiles as measure.ts's summarize, plus p99, in hundredths of a ms (these are sub-ms). */
-function latency(samples: number[], wallMs: number): Latency {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] as number;
-  return { calls: sorted.length, p50: round2(at(0.5)), p90: round2(at(0.9)), p99: round2(at(0.99)), max: round2(sorted.at(-1) as number), perSecond: Math.round((sorted.length * 1000) / wallMs) };
-}
-const HEADER = "| case | p50 ms | p90 ms | p99 ms | max ms | calls | calls/s | note |\n|---|---|---|---|---|---|---|---|";
-const row = (name: string, l: Latency, note = "") => `| ${name} | ${l.p50} | ${l.p90} | ${l.p99} | ${l.max} | ${l.calls} | ${l.perSecond} | ${note} |`;
-
-/** /proc/<pid>/stat's utime + stime, in ms (the fields after the parenthesised comm: 12th and 13th). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / clockTicks;
-}
-const clockTicks = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
-const statusKb = (pid: number, key: string) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN);
-
 // ---- The rig: a guest root, the dev xenstored (dom0 socket + the guest's inside the root), the daemon. ----
 async function startDaemon(root: string): Promise<() => string> {
   const child = Bun.spawn([...agent, "daemon", "--transport", "xenstore", "--root", root], {
