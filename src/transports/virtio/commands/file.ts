@@ -67,6 +67,15 @@ export const guestFileOpen: QgaCommand = {
   },
 };
 
+/** The file layer's error as qemu-ga words it: what failed, then why. */
+async function failing<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new QgaError("GenericError", `${what}: ${reason(error)}`);
+  }
+}
+
 const HandleArgs = v.strictObject({ handle: Int });
 
 const ReadArgs = v.strictObject({ handle: Int, count: v.optional(Int) });
@@ -79,12 +88,8 @@ export const guestFileRead: QgaCommand = {
     const file = fileOf(ctx, args.handle);
     const count = args.count ?? READ_COUNT_DEFAULT;
     if (count < 0 || count > READ_COUNT_MAX) throw new QgaError("GenericError", `value '${count}' is invalid for argument count`);
-    try {
-      const { bytes, eof } = await file.read(count);
-      return { count: bytes.length, "buf-b64": encodeBase64(bytes), eof };
-    } catch (error) {
-      throw new QgaError("GenericError", `failed to read file: ${reason(error)}`);
-    }
+    const { bytes, eof } = await failing("failed to read file", () => file.read(count));
+    return { count: bytes.length, "buf-b64": encodeBase64(bytes), eof };
   },
 };
 
@@ -99,12 +104,8 @@ export const guestFileWrite: QgaCommand = {
     const bytes = decodeBase64Arg(args["buf-b64"]);
     const count = args.count ?? bytes.length;
     if (count < 0 || count > bytes.length) throw new QgaError("GenericError", `value '${count}' is invalid for argument count`);
-    try {
-      // fwrite's eof is feof(3), which a write never sets; qemu-ga clears it after every call.
-      return { count: await file.write(bytes.subarray(0, count)), eof: false };
-    } catch (error) {
-      throw new QgaError("GenericError", `failed to write to file: ${reason(error)}`);
-    }
+    // fwrite's eof is feof(3), which a write never sets; qemu-ga clears it after every call.
+    return { count: await failing("failed to write to file", () => file.write(bytes.subarray(0, count))), eof: false };
   },
 };
 
@@ -121,12 +122,8 @@ export const guestFileSeek: QgaCommand = {
     const file = fileOf(ctx, args.handle);
     const whence = typeof args.whence === "string" ? WHENCE[args.whence] : args.whence;
     if (whence !== 0 && whence !== 1 && whence !== 2) throw new QgaError("GenericError", `invalid whence code ${whence}`);
-    try {
-      // fseek clears the end-of-file indicator: eof is false after any successful seek.
-      return { position: await file.seek(args.offset, whence), eof: false };
-    } catch (error) {
-      throw new QgaError("GenericError", `failed to seek file: ${reason(error)}`);
-    }
+    // fseek clears the end-of-file indicator: eof is false after any successful seek.
+    return { position: await failing("failed to seek file", () => file.seek(args.offset, whence)), eof: false };
   },
 };
 
@@ -136,11 +133,7 @@ export const guestFileFlush: QgaCommand = {
   args: HandleArgs,
   async run(ctx, args: v.InferOutput<typeof HandleArgs>) {
     const file = fileOf(ctx, args.handle);
-    try {
-      await file.flush();
-    } catch (error) {
-      throw new QgaError("GenericError", `failed to flush file: ${reason(error)}`);
-    }
+    await failing("failed to flush file", () => file.flush());
     return {};
   },
 };
@@ -153,11 +146,7 @@ export const guestFileClose: QgaCommand = {
     const file = fileOf(ctx, args.handle);
     // The handle is gone whatever close says: a descriptor whose close failed cannot be used again.
     ctx.state.files.delete(args.handle);
-    try {
-      await file.close();
-    } catch (error) {
-      throw new QgaError("GenericError", `failed to close handle: ${reason(error)}`);
-    }
+    await failing("failed to close handle", () => file.close());
     ctx.log.info(`guest-file-close: handle ${args.handle}`);
     return {};
   },
