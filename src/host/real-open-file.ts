@@ -39,7 +39,7 @@ const codeOf = (error: unknown) => (error as { code?: string }).code;
  */
 export async function openRealFile(fs: RootedFs, path: string, mode: string): Promise<OpenFile> {
   const how = parseOpenMode(mode);
-  const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = nodeFs.constants;
+  const { O_RDONLY, O_WRONLY, O_RDWR, O_APPEND, O_NONBLOCK, O_NOCTTY } = nodeFs.constants;
   const access = how.read && how.write ? O_RDWR : how.write ? O_WRONLY : O_RDONLY;
   const flags = access | O_NONBLOCK | O_NOCTTY | (how.append ? O_APPEND : 0);
 

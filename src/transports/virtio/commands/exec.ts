@@ -2,7 +2,7 @@ import * as v from "valibot";
 import type { StartedProgram } from "../../../host/types.ts";
 import { QgaError, type QgaCommand, type QgaState } from "../qga-types.ts";
 import { decodeBase64Arg, encodeBase64, Int } from "./file.ts";
-import { refuseUnderRoot } from "./fsfreeze.ts";
+import { refuseUnderRoot } from "./system-tools.ts";
 
 /**
  * guest-exec and guest-exec-status (qga/commands.c): a program started through host.start (argv,

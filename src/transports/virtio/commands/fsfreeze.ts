@@ -1,73 +1,13 @@
 import * as v from "valibot";
-import type { Host, RunResult } from "../../../host/types.ts";
+import type { Host } from "../../../host/types.ts";
 import { QgaError, type QgaCommand, type QgaContext } from "../qga-types.ts";
+import { localMounts, type Mount } from "./mounts.ts";
+import { complaint, refuseUnderRoot, runTool } from "./system-tools.ts";
 
 /**
  * guest-fsfreeze-freeze, -freeze-list and -thaw (qga/commands-linux.c, qga/commands-posix.c),
- * through util-linux's `fsfreeze --freeze|--unfreeze MOUNTPOINT` (the FIFREEZE/FITHAW ioctls), and
- * what the commands that act on the running machine share: the mount list and the refusals.
+ * through util-linux's `fsfreeze --freeze|--unfreeze MOUNTPOINT` (the FIFREEZE/FITHAW ioctls).
  */
-
-/**
- * Commands that act on the running kernel (power, clock, freeze, trim) refuse a --root daemon: the
- * target is a directory, and the machine they would act on is the one running the agent.
- */
-export function refuseUnderRoot(ctx: QgaContext, command: string, effect: string): void {
-  if (ctx.host.root !== "/") {
-    throw new QgaError("GenericError", `${command} would ${effect} this machine, not the target at ${ctx.host.root} (--root): refused`);
-  }
-}
-
-export interface Mount {
-  device: string;
-  dir: string;
-  type: string;
-  options: string[];
-}
-
-/** /proc/self/mounts escapes space, tab, newline and backslash as \040 \011 \012 \134 (getmntent). */
-const unescape = (field: string) => field.replace(/\\([0-3][0-7]{2})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-
-export function parseMounts(text: string): Mount[] {
-  const out: Mount[] = [];
-  for (const line of text.split("\n")) {
-    const [device, dir, type, options] = line.trim().split(/[ \t]+/);
-    if (!device || !dir || !type) continue;
-    out.push({ device: unescape(device), dir: unescape(dir), type, options: (options ?? "").split(",") });
-  }
-  return out;
-}
-
-export const MOUNTS = "/proc/self/mounts";
-
-/**
- * The local file systems, in mount order, as qemu-ga lists them from the mount table: a device
- * that is not a path is a pseudo or network file system; smbfs and cifs are network ones whatever
- * their device says; a "device" that is a directory is a bind mount.
- */
-export async function localMounts(host: Host): Promise<Mount[]> {
-  let text: string;
-  try {
-    text = await host.fs.readText(MOUNTS);
-  } catch (error) {
-    throw new QgaError("GenericError", `failed to open mtab file: '${MOUNTS}': ${(error as Error).message}`);
-  }
-  const out: Mount[] = [];
-  for (const mount of parseMounts(text)) {
-    if (!mount.device.startsWith("/") || mount.type === "smbfs" || mount.type === "cifs") continue;
-    if ((await host.fs.stat(mount.device).catch(() => null))?.type === "dir") continue;
-    out.push(mount);
-  }
-  return out;
-}
-
-/** The last line the program printed about its failure, without its own name in front. */
-export function complaint(result: RunResult, program: string): string {
-  const text = (result.stderr.trim() || result.stdout.trim()).split("\n").pop() ?? "";
-  const said = text.replace(new RegExp(`^${program}: `), "");
-  if (result.timedOut) return `${program} did not finish in time`;
-  return said || `${program} exited ${result.code}`;
-}
 
 /** FIFREEZE's EOPNOTSUPP (and ENOTTY): this file system cannot freeze; qemu-ga skips it. */
 const UNSUPPORTED = /not supported|inappropriate ioctl/i;
@@ -75,15 +15,6 @@ const UNSUPPORTED = /not supported|inappropriate ioctl/i;
 const BUSY = /busy/i;
 
 const FREEZE_TIMEOUT_MS = 120_000;
-
-/** A program that could not be run at all is a failed result here, so that what was frozen is thawed. */
-export async function runTool(host: Host, argv: string[], timeoutMs: number): Promise<RunResult> {
-  try {
-    return await host.run(argv, { timeoutMs });
-  } catch (error) {
-    return { code: -1, stdout: "", stderr: (error as Error)?.message ?? String(error), timedOut: false };
-  }
-}
 
 const fsfreeze = (host: Host, how: "--freeze" | "--unfreeze", dir: string) => runTool(host, ["fsfreeze", how, dir], FREEZE_TIMEOUT_MS);
 

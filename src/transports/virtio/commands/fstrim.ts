@@ -1,7 +1,8 @@
 import * as v from "valibot";
 import { QgaError, type QgaCommand } from "../qga-types.ts";
 import { Int } from "./file.ts";
-import { complaint, localMounts, refuseUnderRoot, runTool } from "./fsfreeze.ts";
+import { localMounts } from "./mounts.ts";
+import { complaint, refuseUnderRoot, runTool } from "./system-tools.ts";
 
 /**
  * guest-fstrim (qga/commands-linux.c): every local file system trimmed, one result per mount point,

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { QgaError, type QgaCommand } from "../qga-types.ts";
 import { Int } from "./file.ts";
-import { complaint, refuseUnderRoot, runTool } from "./fsfreeze.ts";
+import { complaint, refuseUnderRoot, runTool } from "./system-tools.ts";
 
 /**
  * guest-set-time (qga/commands-posix.c). With `time` (ns since the epoch): the system clock is set

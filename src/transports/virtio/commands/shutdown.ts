@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { Host } from "../../../host/types.ts";
 import { QgaError, type QgaCommand } from "../qga-types.ts";
-import { complaint, refuseUnderRoot, runTool } from "./fsfreeze.ts";
+import { complaint, refuseUnderRoot, runTool } from "./system-tools.ts";
 
 /**
  * guest-shutdown (qga/commands-posix.c): qemu-ga runs /sbin/poweroff, /sbin/halt or /sbin/reboot
