@@ -3,6 +3,7 @@ import { HostError, UsageError } from "../errors.ts";
 import type { Host } from "../host/types.ts";
 import type { ProbeOptions } from "../probe/index.ts";
 import { virtioDetector } from "../probe/virtio.ts";
+import { windowsCandidates, windowsSnapshot } from "../probe/windows.ts";
 import { xenstoreEndpoints } from "../probe/xenstore.ts";
 import { QGA_COMMANDS } from "../transports/virtio/commands/index.ts";
 import { createDispatch } from "../transports/virtio/qga-dispatch.ts";
@@ -19,6 +20,9 @@ export type DaemonTransport = (typeof DAEMON_TRANSPORTS)[number];
 
 /** One daemon per machine (per --root tree): two would answer the same request twice. */
 export const DAEMON_LOCK = "/run/tether/daemon.lock";
+
+/** PowerShell's start is slow on a fresh Windows guest; the daemon waits for it once. */
+const WINDOWS_PROBE_MS = 15_000;
 
 /** Reading vm-data for resetnetwork: xenstored answers in milliseconds; the host waits 60 s. */
 const VM_DATA_BUDGET_MS = 10_000;
@@ -52,8 +56,12 @@ async function xenstoreEndpoint(host: Host): Promise<string | undefined> {
   return undefined;
 }
 
+/** Linux: the port's sysfs name and /dev/vportNpM. Windows: \\.\Global\<name>, from the probe's one PowerShell run. */
 async function virtioPort(host: Host): Promise<{ device?: string; evidence: string }> {
-  const [finding] = await virtioDetector.detect({ host, signal: AbortSignal.timeout(1000), metadataUrl: "" });
+  const [finding] =
+    host.platform === "win32"
+      ? windowsCandidates(await windowsSnapshot(host, WINDOWS_PROBE_MS)).filter((c) => c.transport === "virtio")
+      : await virtioDetector.detect({ host, signal: AbortSignal.timeout(1000), metadataUrl: "" });
   return { ...(finding?.verdict === "found" && finding.location ? { device: finding.location } : {}), evidence: finding?.evidence.join("; ") ?? "no finding" };
 }
 

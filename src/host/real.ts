@@ -37,6 +37,8 @@ export async function checkedRoot(dir: string, flag = "--root"): Promise<string>
 }
 
 async function openStreamIn(fs: RootedFs, path: string): Promise<ByteStream> {
+  // A Windows device name (\\.\Global\org.qemu.guest_agent.0) is no file: it is opened as it is.
+  if (process.platform === "win32" && path.startsWith("\\\\.\\")) return openDevice(path, path);
   const stat = await fs.stat(path);
   if (!stat) throw new HostError(`open ${path}: no such file or directory`);
   const hostPath = await fs.realPath(path);
