@@ -404,7 +404,8 @@ describe("peers: os-release files, read by qemu-ga (QGA_OS_RELEASE) and by us (-
     ["pieces joined after a closing quote", 'ID="a"b"c"\n', { id: "a" }, { id: "abc" }],
     ["an unquoted backslash escape", "NAME=unq\\ uoted\n", { name: "unq\\" }, { name: "unq uoted" }],
     ["\\' inside double quotes", "NAME=\"it\\'s\"\n", { name: "it's" }, { name: "it\\'s" }],
-    ["an unterminated double quote", 'PRETTY_NAME="abc\n', { "pretty-name": "abcc" }, { "pretty-name": "abc" }],
+    // A quote left open: qemu-ga makes up a value; we skip the line (boot's distro detection does too).
+    ["an unterminated double quote", 'PRETTY_NAME="abc\n', { "pretty-name": "abcc" }, {}],
     ["one line that is not KEY=value", "ID=x\nthis line is bad\n", {}, { id: "x" }],
   ];
   for (const [what, text, theirFields, myFields] of DIFFERENT) {

@@ -1,61 +1,7 @@
 import type { Host } from "../../host/types.ts";
+import { parseOsRelease } from "../../parse/os-release.ts";
 
-/**
- * /etc/os-release (os-release(5)): KEY=VALUE lines; a value may be in double quotes (where a
- * backslash escapes $ " \ ` and a newline), in single quotes (literal), or bare (a backslash escapes
- * any character). Comments and lines that are not assignments are skipped.
- */
-export function parseOsRelease(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/\r$/, "").trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) continue;
-    const value = unquote(m[2] as string);
-    if (value !== null) out[m[1] as string] = value;
-  }
-  return out;
-}
-
-/** One shell word (quoted pieces may follow one another, as in shell); null when a quote is left open. */
-function unquote(src: string): string | null {
-  let out = "";
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i] as string;
-    if (c === "'") {
-      const end = src.indexOf("'", i + 1);
-      if (end < 0) return null;
-      out += src.slice(i + 1, end);
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      for (;;) {
-        if (i >= src.length) return null;
-        const d = src[i] as string;
-        if (d === '"') break;
-        if (d === "\\" && i + 1 < src.length && '$"\\`\n'.includes(src[i + 1] as string)) {
-          out += src[i + 1];
-          i += 2;
-        } else {
-          out += d;
-          i++;
-        }
-      }
-      i++;
-    } else if (c === "\\") {
-      out += src[i + 1] ?? "";
-      i += 2;
-    } else if (/\s/.test(c) || (c === "#" && out === "" && i === 0)) {
-      break; // the end of the word: what follows is white space or a comment
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}
+export { parseOsRelease };
 
 export type FamilyName = "debian" | "rhel" | "suse" | "arch" | "alpine" | "unknown";
 export type RendererName = "netplan" | "eni" | "networkd" | "sysconfig" | "network-manager";

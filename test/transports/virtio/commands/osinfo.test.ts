@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createFakeHost } from "../../../../src/host/fake.ts";
 import type { FakeTree } from "../../../../src/host/fake-fs.ts";
-import { guestGetOsinfo, parseOsRelease, shellWord } from "../../../../src/transports/virtio/commands/osinfo.ts";
+import { guestGetOsinfo } from "../../../../src/transports/virtio/commands/osinfo.ts";
+import { parseOsRelease, shellWord } from "../../../../src/parse/os-release.ts";
 import { newQgaState, type QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
 
 const UNAME = { release: "6.1.0-18-amd64", version: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)", machine: "x86_64" };
@@ -65,7 +66,7 @@ describe("guest-get-osinfo", () => {
 });
 
 describe("os-release values, read as sh reads them", () => {
-  const cases: [string, string][] = [
+  const cases: [string, string | null][] = [
     ["plain", "plain"],
     ['"Debian GNU/Linux"', "Debian GNU/Linux"],
     ["'single quoted'", "single quoted"],
@@ -79,7 +80,8 @@ describe("os-release values, read as sh reads them", () => {
     ['"tab\there"', "tab\there"],
     ["a=b", "a=b"],
     ["", ""],
-    ['"unterminated', "unterminated"],
+    ['"unterminated', null],
+    ["'unterminated", null],
     ["$VAR", "$VAR"],
   ];
   for (const [raw, value] of cases) {
@@ -90,6 +92,6 @@ describe("os-release values, read as sh reads them", () => {
 
   test("comments, blanks, spaces around =, CRLF and bad lines; the last assignment wins", () => {
     const text = "# a comment\n\n  ID = spaced  \r\nNAME=first\nNAME=second\nthis line is not an assignment\n=novalue\nBAD-KEY=x\n";
-    expect(Object.fromEntries(parseOsRelease(text))).toEqual({ ID: "spaced", NAME: "second" });
+    expect(parseOsRelease(text)).toEqual({ ID: "spaced", NAME: "second" });
   });
 });
