@@ -1,5 +1,5 @@
 import type { Change, Plan } from "../plan/change.ts";
-import { BIN, openrcBootScript, systemdBootUnit, systemdDaemonUnit, sysvinitBootScript } from "./units.ts";
+import { BIN, openrcBootScript, openrcDaemonScript, systemdBootUnit, systemdDaemonUnit, sysvinitBootScript } from "./units.ts";
 
 export type InitSystem = "systemd" | "openrc" | "sysvinit";
 export const INIT_SYSTEMS: readonly InitSystem[] = ["systemd", "openrc", "sysvinit"];
@@ -22,15 +22,19 @@ function enable(facts: InstallFacts): Change[] {
       return [{ kind: "run", argv: ["systemctl", ...(offline ? ["--root", facts.root] : []), "enable", "tether-boot.service", "tether-daemon.service"], reason: "start the boot unit at every start, and the daemon where a host channel exists" }];
     case "openrc":
       // rc-update has no --root: the runlevel link is what it would make.
-      return [{ kind: "run", argv: ["ln", "-sfn", "/etc/init.d/tether-boot", `${facts.root === "/" ? "" : facts.root}/etc/runlevels/boot/tether-boot`], reason: "run at boot (OpenRC boot runlevel)" }];
+      return [
+        { kind: "run", argv: ["ln", "-sfn", "/etc/init.d/tether-boot", `${facts.root === "/" ? "" : facts.root}/etc/runlevels/boot/tether-boot`], reason: "run at boot (OpenRC boot runlevel)" },
+        { kind: "mkdir", path: "/etc/runlevels/default", mode: 0o755, reason: "OpenRC's default runlevel" },
+        { kind: "run", argv: ["ln", "-sfn", "/etc/init.d/tether-daemon", `${facts.root === "/" ? "" : facts.root}/etc/runlevels/default/tether-daemon`], reason: "the daemon in the default runlevel (it starts only where a host channel exists)" },
+      ];
     case "sysvinit":
       return [{ kind: "run", argv: [...(offline ? ["chroot", facts.root] : []), "update-rc.d", "tether-boot", "defaults"], reason: "run at boot (sysvinit)" }];
   }
 }
 
 /**
- * Installs the binary, its boot service and (systemd) the daemon's service. OpenRC and sysvinit get
- * the boot script only: their daemon scripts are still to be written.
+ * Installs the binary, its boot service and (systemd, OpenRC) the daemon's service. sysvinit gets
+ * the boot script only: its daemon script is still to be written.
  */
 export function planInstall(facts: InstallFacts): Plan {
   const changes: Change[] = [];
@@ -43,6 +47,7 @@ export function planInstall(facts: InstallFacts): Plan {
   } else {
     const script = facts.init === "openrc" ? openrcBootScript() : sysvinitBootScript();
     changes.push({ kind: "write", path: "/etc/init.d/tether-boot", content: script, mode: 0o755, reason });
+    if (facts.init === "openrc") changes.push({ kind: "write", path: "/etc/init.d/tether-daemon", content: openrcDaemonScript(), mode: 0o755, reason });
   }
   changes.push(...enable(facts));
   return { instanceId: "install", steps: [{ action: "install", changes }] };

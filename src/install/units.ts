@@ -67,6 +67,32 @@ depend() {
 `;
 }
 
+/**
+ * OpenRC's daemon service: supervise-daemon restarts it if it dies; start_pre keeps it from
+ * starting where there is no host channel (XenStore, or a virtio agent port by its sysfs name), as
+ * the systemd unit's conditions do.
+ */
+export function openrcDaemonScript(bin = BIN): string {
+  return `#!/sbin/openrc-run
+description="Tether: answer the host's commands (XenStore, QEMU guest agent protocol)"
+command="${bin}"
+command_args="daemon"
+supervisor=supervise-daemon
+respawn_delay=2
+
+depend() {
+\tafter tether-boot
+}
+
+start_pre() {
+\tif [ -e /proc/xen/xenbus ] || [ -e /dev/xen/xenbus ] || [ -e /var/run/xenstored/socket ]; then return 0; fi
+\tif grep -qsx -e org.qemu.guest_agent.0 -e org.tether.agent.0 /sys/class/virtio-ports/*/name; then return 0; fi
+\teinfo "no XenStore and no virtio agent port: nothing to serve"
+\treturn 1
+}
+`;
+}
+
 export function sysvinitBootScript(bin = BIN): string {
   return `#!/bin/sh
 ### BEGIN INIT INFO

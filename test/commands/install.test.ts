@@ -37,12 +37,15 @@ describe("agent install", () => {
     ]);
   });
 
-  test("OpenRC image: the init script and its boot runlevel link", async () => {
+  test("OpenRC image: the boot script in the boot runlevel, the daemon in the default one", async () => {
     const r = root("openrc", ["sbin", "etc/runlevels/boot"], ["sbin/openrc-run"]);
     const run = await runAgent(["install", "--root", r, "--binary", binary]);
     expect(run.code).toBe(0);
     expect(statSync(join(r, "etc/init.d/tether-boot")).mode & 0o777).toBe(0o755);
     expect(readlinkSync(join(r, "etc/runlevels/boot/tether-boot"))).toBe("/etc/init.d/tether-boot");
+    expect(statSync(join(r, "etc/init.d/tether-daemon")).mode & 0o777).toBe(0o755);
+    expect(readFileSync(join(r, "etc/init.d/tether-daemon"), "utf8")).toContain('command_args="daemon"');
+    expect(readlinkSync(join(r, "etc/runlevels/default/tether-daemon"))).toBe("/etc/init.d/tether-daemon");
   });
 
   test("--dry-run shows the plan and changes nothing", async () => {

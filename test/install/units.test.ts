@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openrcBootScript, systemdBootUnit, systemdDaemonUnit, sysvinitBootScript } from "../../src/install/units.ts";
+import { openrcBootScript, openrcDaemonScript, systemdBootUnit, systemdDaemonUnit, sysvinitBootScript } from "../../src/install/units.ts";
 import { runArgv } from "../helpers/run-agent.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tether-units-"));
@@ -33,12 +33,16 @@ describe("service definitions", () => {
   });
 
   test("OpenRC and sysvinit scripts are valid shell", async () => {
-    for (const [name, text] of [["openrc", openrcBootScript()], ["sysvinit", sysvinitBootScript()]]) {
+    for (const [name, text] of [["openrc", openrcBootScript()], ["openrc-daemon", openrcDaemonScript()], ["sysvinit", sysvinitBootScript()]]) {
       const path = join(dir, name as string);
       writeFileSync(path, text as string);
       expect((await runArgv(["sh", "-n", path])).code).toBe(0);
     }
     expect(openrcBootScript()).toContain("before net sshd");
+    // No XenStore and no virtio agent port on this machine: the daemon's start_pre declines.
+    const check = await runArgv(["sh", "-c", `einfo() { echo "$@"; }; . ${join(dir, "openrc-daemon")}; start_pre`]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain("nothing to serve");
     expect(sysvinitBootScript()).toContain("# X-Start-Before:    networking ssh");
   });
 });
