@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { makeTargetRoot } from "../examples/target-root.ts";
 import { parseArgs } from "node:util";
 import { HEADER, row, summarize, timeCommand } from "./measure.ts";
+import { record, timingFigure } from "./results.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "20" }, binary: { type: "string", default: "dist/agent-linux-x64" } } });
 const runs = Number(values.runs);
@@ -46,6 +47,13 @@ try {
   console.log(HEADER);
   console.log(row("agent boot --root R (apply, fresh root each run)", summarize(samples), `target ≤ 150 ms${failures ? `; ${failures} runs failed` : ""}`));
   console.log(row("agent boot --dry-run --root R", dry));
+  record({
+    id: "boot",
+    title: "Boot",
+    context: ["compiled binary; the bundled example seed on a fresh small target root each run (examples/target-root.ts)"],
+    figures: [timingFigure("agent boot --root R (apply)", summarize(samples), `target ≤ 150 ms${failures ? `; ${failures} runs failed` : ""}`), timingFigure("agent boot --dry-run --root R", dry)],
+    ratios: [],
+  });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

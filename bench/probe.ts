@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { HEADER, row, timeCommand } from "./measure.ts";
+import { record, timingFigure } from "./results.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "20" }, binary: { type: "string", default: "dist/agent-linux-x64" } } });
 const runs = Number(values.runs);
@@ -46,6 +47,18 @@ try {
   console.log(row("probe, empty root, unshare -n", empty, "target ≤ 60 ms"));
   console.log(row("probe, config-drive root (genisoimage ISO as /dev/sr0)", drive, "target ≤ 60 ms"));
   console.log(row("probe, metadata server that never answers, budget 1500 ms", silent, "target ≤ 1550 ms"));
+  record({
+    id: "probe",
+    title: "Probe",
+    context: ["compiled binary; empty and config-drive roots under unshare -n; a loopback metadata server that accepts and never answers"],
+    figures: [
+      timingFigure("agent --version (start-up floor)", version),
+      timingFigure("probe, empty root, unshare -n", empty, "target ≤ 60 ms"),
+      timingFigure("probe, config-drive root (genisoimage ISO as /dev/sr0)", drive, "target ≤ 60 ms"),
+      timingFigure("probe, metadata server that never answers, budget 1500 ms", silent, "target ≤ 1550 ms"),
+    ],
+    ratios: [],
+  });
 } finally {
   silentListener.stop(true);
   rmSync(work, { recursive: true, force: true });

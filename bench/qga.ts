@@ -29,6 +29,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Socket, Subprocess } from "bun";
+import { ratio as ratioOf, record } from "./results.ts";
 import { clockTicks, cpuMs, guardBench, latency as latencyOf, LATENCY_HEADER as HEADER, latencyRow as row, statusKb, type Latency } from "./daemon-bench.ts";
 
 const { values } = parseArgs({
@@ -557,6 +558,27 @@ try {
   line("the same two windows from each thread's schedstat (on-CPU, timeslices)", (s) => s.idleSched.map(sched).join("; "));
   const idleBytes = mine.idleRssKb * 1024;
   console.log(`\nours idle RSS ${mib(mine.idleRssKb)} = ${(idleBytes / 1e6).toFixed(1)} MB against the target ≤ 35 MB: ${idleBytes <= TARGET_RSS_BYTES ? "met" : "missed"}`);
+  const figures = sides.flatMap((side) => {
+    const l = side.sequential as Latency;
+    return [
+      { case: `guest-ping sequential, ${side.name}`, unit: "ms" as const, median: l.p50, p90: l.p90, max: l.max, runs: l.calls, note: `p99 ${l.p99} ms; ${l.perSecond} calls/s` },
+      { case: `${pipelined} pipelined guest-pings, ${side.name}`, unit: "ms" as const, median: round2(median(side.pipelinedMs)), runs: side.pipelinedMs.length },
+      {
+        case: `VmRSS after ${mixed} mixed requests and ${IDLE_MS / 1000} s idle, ${side.name}`,
+        unit: "MiB" as const,
+        median: Math.round(side.idleRssKb / 102.4) / 10,
+        ...(side === mine ? { note: `target ≤ 35 MB: ${idleBytes <= TARGET_RSS_BYTES ? "met" : "missed"}` } : {}),
+      },
+      { case: `CPU over ${IDLE_MS / 1000} s idle, ${side.name}`, unit: "ms" as const, median: Math.round(side.idleCpuMs[0] as number) },
+    ];
+  });
+  const ratios = theirs
+    ? [
+        ratioOf("guest-ping p50, qemu-ga / ours", (theirs.sequential as Latency).exactP50 / (mine.sequential as Latency).exactP50, { atLeast: 1 }),
+        ratioOf("pipelined, qemu-ga / ours", median(theirs.pipelinedMs) / median(mine.pipelinedMs)),
+      ]
+    : [];
+  record({ id: "qga", title: "QEMU guest agent protocol", context: [`${measured}; ${skipped ? `qemu-ga skipped: ${skipped}` : `against ${(sides[1] as Side).name}`}; one unix-socket connection each; ${pinning}`], figures, ratios });
   for (const side of sides) if (side.failures || side.pipelinedErrors) console.error(`${side.name} stderr (tail):\n${side.daemon.stderr().slice(-2000)}`);
 } catch (error) {
   console.error(`bench/qga.ts (ours: ${measured}): ${error instanceof Error ? error.message : String(error)}`);

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { HEADER, row, timeCommand } from "./measure.ts";
+import { ratio as ratioOf, record, timingFigure } from "./results.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "20" }, binary: { type: "string", default: "dist/agent-linux-x64" } } });
 const runs = Math.max(20, Number(values.runs));
@@ -73,6 +74,13 @@ try {
   console.log(row("agent validate FILE (compiled binary)", agent, "target ≥ 10× faster than cloud-init"));
   console.log(row("cloud-init schema -c FILE", peer));
   console.log(`\nratio (cloud-init median / agent median): ${ratio}×`);
+  record({
+    id: "validate",
+    title: "Validation",
+    context: [`the same ${text.split("\n").length - 1}-line cloud-config; cloud-init ${Bun.spawnSync(["cloud-init", "--version"]).stdout.toString().trim() || "?"}`],
+    figures: [timingFigure("agent validate FILE (compiled binary)", agent), timingFigure("cloud-init schema -c FILE", peer)],
+    ratios: [ratioOf("cloud-init schema -c / agent validate", peer.medianMs / agent.medianMs, { atLeast: 10 })],
+  });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -24,6 +24,7 @@ import { connectUnix } from "../src/host/real-stream.ts";
 import { XenstoreClient } from "../src/transports/xenstore/client.ts";
 import { clockTicks, cpuMs, guardBench, latency, LATENCY_HEADER as HEADER, latencyRow as row, statusKb } from "./daemon-bench.ts";
 import { summarize } from "./measure.ts";
+import { record } from "./results.ts";
 
 const { values } = parseArgs({
   options: {
@@ -237,6 +238,18 @@ try {
   console.log(`| max RSS (VmHWM) | ${(hwmKb / 1024).toFixed(1)} MiB |`);
   console.log(`| RSS now (VmRSS) | ${(rssKb / 1024).toFixed(1)} MiB |`);
   console.log(`| CPU while idle for ${IDLE_MS / 1000} s (utime+stime, ${clockTicks} ticks/s) | ${idleCpu.toFixed(0)} ms${running ? "" : " (the daemon had exited)"} |`);
+  const latencyFigure = (name: string, l: typeof ours, note: string) => ({ case: name, unit: "ms" as const, median: l.p50, p90: l.p90, max: l.max, runs: l.calls, note: `p99 ${l.p99} ms; ${l.perSecond} calls/s; ${note}` });
+  record({
+    id: "xenstore",
+    title: "XenStore (Nova agent protocol)",
+    context: [`${measured}; the dev xenstored; a host write of data/host/<id> to the watch event for data/guest/<id>`],
+    figures: [
+      latencyFigure("version round trip, our XenstoreClient as the host", ours, `after ${warmup} warm-up calls`),
+      { case: "daemon max RSS (VmHWM) after the run", unit: "MiB", median: Math.round(hwmKb / 102.4) / 10 },
+      { case: `daemon CPU over ${IDLE_MS / 1000} s idle`, unit: "ms", median: Math.round(idleCpu) },
+    ],
+    ratios: [],
+  });
   if (failures) console.error(`daemon stderr (tail):\n${daemonStderr().slice(-2000)}`);
 } catch (error) {
   console.error(`bench/xenstore.ts: ${error instanceof Error ? error.message : String(error)}`);
