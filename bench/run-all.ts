@@ -5,7 +5,7 @@
  * bench/results.json (every section) and bench/results.md (one table for all). With --readme, the
  * README's table between its bench markers is replaced by this run's.
  *
- *   bun bench/run-all.ts [--readme] [--only probe,qga]
+ *   bun bench/run-all.ts [--readme] [--only probe,qga] [--table-only]
  *
  * Peers come from Debian's packages: scripts/install-test-peers.sh installs what is missing first.
  * A bench that fails is reported and the others still run; the exit code is then 1.
@@ -14,16 +14,30 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Figure, Section } from "./results.ts";
+import type { Section } from "./results.ts";
+import { tableOf } from "./results-table.ts";
+
+/** Where the README's table goes (the lines between are replaced by --readme). */
+const START = "<!-- bench-results:start -->";
+const END = "<!-- bench-results:end -->";
 
 /** In the order they run: the cheap start-up figures first, the long idle one last. */
 const BENCHES = ["startup", "binaries", "probe", "validate", "network", "boot", "xenstore", "qga", "idle"] as const;
 
-const { values } = parseArgs({ options: { readme: { type: "boolean", default: false }, only: { type: "string" } } });
+const { values } = parseArgs({ options: { readme: { type: "boolean", default: false }, only: { type: "string" }, "table-only": { type: "boolean", default: false } } });
 const REPO = resolve(import.meta.dir, "..");
 const only = values.only?.split(",").map((s) => s.trim());
 const chosen = BENCHES.filter((b) => !only || only.includes(b));
 if (only) for (const name of only) if (!(BENCHES as readonly string[]).includes(name)) throw new Error(`--only ${name}: expected some of ${BENCHES.join(", ")}`);
+
+// --table-only: the table again from the last run's bench/results.json, nothing measured.
+if (values["table-only"]) {
+  const last = JSON.parse(readFileSync(join(REPO, "bench/results.json"), "utf8")) as { when: string; machine: string; failed: string[]; sections: Section[] };
+  const markdown = tableOf(last.sections, last.when, last.machine, last.failed);
+  writeFileSync(join(REPO, "bench/results.md"), markdown);
+  if (values.readme) updateReadme(markdown);
+  process.exit(0);
+}
 
 const setup = Bun.spawnSync(["bash", join(REPO, "scripts/install-test-peers.sh")], { stdout: "inherit", stderr: "inherit" });
 if (setup.exitCode !== 0) console.error("bench: installing the peers failed; benches that need them will say so");
@@ -55,29 +69,6 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 process.exitCode = failed.length ? 1 : 0;
-
-function value(f: Figure): string {
-  const spread = f.p10 !== undefined && f.p90 !== undefined ? ` (${f.p10}–${f.p90})` : f.p90 !== undefined ? ` (p90 ${f.p90})` : "";
-  return `${f.median} ${f.unit}${spread}`;
-}
-
-/** One table: every figure with its spread and runs, then every ratio with its target. */
-function tableOf(sections: Section[], when: string, machine: string, failedBenches: string[]): string {
-  const lines = [`Measured ${when} on ${machine}. Medians; in brackets p10–p90 (or p90). Ratios are measured in the same run on the same input.`, ""];
-  lines.push("| bench | case | median | runs | note |", "|---|---|---|---|---|");
-  for (const s of sections) for (const f of s.figures) lines.push(`| ${s.title} | ${f.case} | ${value(f)} | ${f.runs ?? ""} | ${f.note ?? ""} |`);
-  const ratios = sections.flatMap((s) => s.ratios.map((r) => ({ s, r })));
-  if (ratios.length) {
-    lines.push("", "| bench | ratio | value | target |", "|---|---|---|---|");
-    for (const { s, r } of ratios) lines.push(`| ${s.title} | ${r.name} | ${r.value}× | ${r.target ? `${r.target}: ${r.met ? "met" : "missed"}` : ""} |`);
-  }
-  lines.push("", ...sections.map((s) => `- ${s.title}: ${s.context.join("; ")}`));
-  if (failedBenches.length) lines.push("", `Failed in this run: ${failedBenches.join(", ")}.`);
-  return `${lines.join("\n")}\n`;
-}
-
-const START = "<!-- bench-results:start -->";
-const END = "<!-- bench-results:end -->";
 
 function updateReadme(markdown: string): void {
   const path = join(REPO, "README.md");
