@@ -2,7 +2,7 @@
  * What the daemon benches (xenstore.ts, qga.ts) share: a watchdog and signal handlers that clean
  * up whatever happens, latency quantiles with p99, the table they print, and /proc readings.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Aborts the returned controller after `deadlineMs` and, a second later, cleans up and exits 1;
@@ -62,5 +62,30 @@ export function cpuMs(pid: number): number {
 
 /** A "key: N kB" line of /proc/<pid>/status (VmRSS, VmHWM, RssAnon, RssFile), in kB. */
 export const statusKb = (pid: number, key: string) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN);
+
+/** Each thread's on-CPU ns and timeslices, from /proc/<pid>/task/<tid>/schedstat: finer than ticks. */
+export function schedstat(pid: number): Map<string, [number, number]> {
+  const threads = new Map<string, [number, number]>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [run, , count] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").trim().split(" ").map(Number);
+      threads.set(tid, [run ?? NaN, count ?? NaN]);
+    }
+  } catch {
+    // a thread gone between readdir and read, or no schedstat: what was read is kept
+  }
+  return threads;
+}
+/** On-CPU ms and timeslices between two readings, over the threads alive at the end (one that exited in between is not counted). */
+export function schedDelta(before: Map<string, [number, number]>, after: Map<string, [number, number]>): { ms: number; slices: number } {
+  let ns = 0;
+  let slices = 0;
+  for (const [tid, [run, count]] of after) {
+    const [run0, count0] = before.get(tid) ?? [0, 0];
+    ns += run - run0;
+    slices += count - count0;
+  }
+  return { ms: ns / 1e6, slices };
+}
 
 export { clockTicks };

@@ -18,7 +18,7 @@
  * Runs the compiled binary when it exists (after npm run build), else `bun src/main.ts`, and says
  * which. Unix sockets only; everything is killed and removed after max(120 s, --seconds + 60 s).
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -27,7 +27,7 @@ import { makeTargetRoot } from "../examples/target-root.ts";
 import { startDevXenstored, type DevXenstored } from "../scripts/xenstored/server.ts";
 import { connectUnix } from "../src/host/real-stream.ts";
 import { XenstoreClient } from "../src/transports/xenstore/client.ts";
-import { clockTicks, cpuMs, guardBench, statusKb } from "./daemon-bench.ts";
+import { clockTicks, cpuMs, guardBench, schedDelta, schedstat, statusKb } from "./daemon-bench.ts";
 import { ratio, record, type Figure } from "./results.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "60" }, binary: { type: "string", default: "dist/agent-linux-x64" } } });
@@ -61,29 +61,6 @@ function cleanUp(): void {
 const { deadline, watchdog } = guardBench("bench/idle.ts", DEADLINE_MS, cleanUp);
 
 // ---- Readings ----
-/** Each thread's on-CPU ns and timeslices, from /proc/<pid>/task/<tid>/schedstat (as bench/qga.ts). */
-function schedstat(pid: number): Map<string, [number, number]> {
-  const threads = new Map<string, [number, number]>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const [run, , count] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").trim().split(" ").map(Number);
-      threads.set(tid, [run ?? NaN, count ?? NaN]);
-    }
-  } catch {
-    // a thread gone between readdir and read, or no schedstat: what was read is kept
-  }
-  return threads;
-}
-function schedDelta(before: Map<string, [number, number]>, after: Map<string, [number, number]>): { ms: number; slices: number } {
-  let ns = 0;
-  let slices = 0;
-  for (const [tid, [run, count]] of after) {
-    const [run0, count0] = before.get(tid) ?? [0, 0];
-    ns += run - run0;
-    slices += count - count0;
-  }
-  return { ms: ns / 1e6, slices };
-}
 /** The threads that woke most in the window, by name (/proc/<pid>/task/<tid>/comm): where wake-ups come from. */
 function busiest(pid: number, before: Map<string, [number, number]>, after: Map<string, [number, number]>, n = 3): string {
   const deltas = [...after].map(([tid, [, count]]) => [tid, count - (before.get(tid)?.[1] ?? 0)] as const).filter(([, d]) => d > 0);

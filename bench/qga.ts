@@ -24,13 +24,13 @@
  * printed; nothing is installed. Unix sockets only; everything is killed and removed after 180 s
  * at the latest.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Socket, Subprocess } from "bun";
 import { ratio as ratioOf, record } from "./results.ts";
-import { clockTicks, cpuMs, guardBench, latency as latencyOf, LATENCY_HEADER as HEADER, latencyRow as row, statusKb, type Latency } from "./daemon-bench.ts";
+import { clockTicks, cpuMs, guardBench, latency as latencyOf, LATENCY_HEADER as HEADER, latencyRow as row, schedDelta, schedstat, statusKb, type Latency } from "./daemon-bench.ts";
 
 const { values } = parseArgs({
   options: {
@@ -117,30 +117,6 @@ const { deadline, watchdog } = guardBench("bench/qga.ts", DEADLINE_MS, cleanUp);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const latency = (samples: number[], wallMs: number) => latencyOf(samples, wallMs, 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
-/** Each thread's on-CPU ns and timeslices, from /proc/<pid>/task/<tid>/schedstat: finer than ticks. */
-function schedstat(pid: number): Map<string, [number, number]> {
-  const threads = new Map<string, [number, number]>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const [run, , count] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").trim().split(" ").map(Number);
-      threads.set(tid, [run ?? NaN, count ?? NaN]);
-    }
-  } catch {
-    // a thread gone between readdir and read, or no schedstat: what was read is kept
-  }
-  return threads;
-}
-/** On-CPU ms and timeslices between two readings, over the threads alive at the end (one that exited in between is not counted). */
-function schedDelta(before: Map<string, [number, number]>, after: Map<string, [number, number]>): { ms: number; slices: number } {
-  let ns = 0;
-  let slices = 0;
-  for (const [tid, [run, count]] of after) {
-    const [run0, count0] = before.get(tid) ?? [0, 0];
-    ns += run - run0;
-    slices += count - count0;
-  }
-  return { ms: ns / 1e6, slices };
-}
 const mib = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
 
 // ---- One client connection: writes raw, hands back reply lines with the time they arrived. ----
