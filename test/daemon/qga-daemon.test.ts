@@ -91,6 +91,16 @@ describe("agent daemon --listen (QEMU guest agent protocol)", () => {
     expect(await c.call("guest-ping")).toEqual({ return: {} });
   });
 
+  test("a host that goes away mid-request (or mid-JSON) leaves the daemon serving the next one", async () => {
+    const { connect } = await start();
+    const first = await connect();
+    first.send('{"execute": "guest-get-osinfo"}{"execute": "guest-pi');
+    first.close();
+    const second = await connect();
+    expect(await second.call("guest-ping")).toEqual({ return: {} });
+    expect((await second.call("guest-get-host-name")).return).toMatchObject({ "host-name": expect.any(String) });
+  });
+
   test("a request over the size limit is answered with an error and dropped; the daemon keeps serving", async () => {
     const { connect } = await start();
     const c = await connect();
