@@ -1,11 +1,12 @@
 import { expect, test } from "bun:test";
 import { createFakeHost } from "../../../../src/host/fake.ts";
 import { guestGetTime } from "../../../../src/transports/virtio/commands/get-time.ts";
-import { newQgaState, type QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import type { QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import { readOnlyContext } from "./qga-test-context.ts";
 
 function context(now: number): QgaContext {
   const host = createFakeHost({ now });
-  return { host, log: host.log, state: newQgaState(), version: "0", execute: () => Promise.reject(new Error("no")), supported: () => [] };
+  return readOnlyContext(host);
 }
 
 test("guest-get-time: nanoseconds since the epoch, an integer, from the Host's clock", async () => {

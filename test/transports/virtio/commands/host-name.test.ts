@@ -2,10 +2,11 @@ import { expect, test } from "bun:test";
 import { createFakeHost } from "../../../../src/host/fake.ts";
 import type { Host } from "../../../../src/host/types.ts";
 import { guestGetHostName } from "../../../../src/transports/virtio/commands/host-name.ts";
-import { newQgaState, type QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import type { QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import { readOnlyContext } from "./qga-test-context.ts";
 
 function context(host: Host): QgaContext {
-  return { host, log: host.log, state: newQgaState(), version: "0", execute: () => Promise.reject(new Error("no")), supported: () => [] };
+  return readOnlyContext(host);
 }
 
 test("guest-get-host-name → {host-name} from the running kernel", async () => {

@@ -3,11 +3,12 @@ import { createFakeHost } from "../../../../src/host/fake.ts";
 import type { FakeTree } from "../../../../src/host/fake-fs.ts";
 import type { NetworkInterfaceInfo, Platform } from "../../../../src/host/types.ts";
 import { guestNetworkGetInterfaces, sixOctets } from "../../../../src/transports/virtio/commands/network-interfaces.ts";
-import { newQgaState, type QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import type { QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import { readOnlyContext } from "./qga-test-context.ts";
 
 function context(tree: FakeTree, networkInterfaces: NetworkInterfaceInfo[], platform: Platform = "linux"): QgaContext {
   const host = createFakeHost({ tree, platform, system: { networkInterfaces } });
-  return { host, log: host.log, state: newQgaState(), version: "0", execute: () => Promise.reject(new Error("no")), supported: () => [] };
+  return readOnlyContext(host);
 }
 
 const COUNTERS = ["rx_bytes", "rx_packets", "rx_errors", "rx_dropped", "tx_bytes", "tx_packets", "tx_errors", "tx_dropped", "rx_missed_errors", "multicast"];

@@ -3,13 +3,14 @@ import { createFakeHost } from "../../../../src/host/fake.ts";
 import type { FakeTree } from "../../../../src/host/fake-fs.ts";
 import { guestGetOsinfo } from "../../../../src/transports/virtio/commands/osinfo.ts";
 import { parseOsRelease, shellWord } from "../../../../src/parse/os-release.ts";
-import { newQgaState, type QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import type { QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import { readOnlyContext } from "./qga-test-context.ts";
 
 const UNAME = { release: "6.1.0-18-amd64", version: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)", machine: "x86_64" };
 
 function context(tree: FakeTree): QgaContext {
   const host = createFakeHost({ tree, system: { uname: UNAME } });
-  return { host, log: host.log, state: newQgaState(), version: "0", execute: () => Promise.reject(new Error("no")), supported: () => [] };
+  return readOnlyContext(host);
 }
 
 const DEBIAN = `PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"

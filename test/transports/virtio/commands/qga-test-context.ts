@@ -126,3 +126,8 @@ export const MOUNTS = [
   "/dev/vdc /data btrfs rw 0 0",
   "",
 ].join("\n");
+
+/** A QgaContext for the read-only commands: anything that would change the system fails the test. */
+export function readOnlyContext(host: Host): QgaContext {
+  return contextFor(host, () => Promise.reject(new Error("a read-only command asked for a change")));
+}

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createFakeHost } from "../../../../src/host/fake.ts";
 import type { FakeTree } from "../../../../src/host/fake-fs.ts";
 import { guestGetTimezone, numericAbbreviation, parsePosixTz, tzifAbbreviation } from "../../../../src/transports/virtio/commands/timezone.ts";
-import { newQgaState, type QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import type { QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import { readOnlyContext } from "./qga-test-context.ts";
 
 interface Zone {
   /** [utoff seconds, isdst, abbreviation] */
@@ -84,7 +85,7 @@ afterEach(() => {
 
 function context(tree: FakeTree, now: number, env: Record<string, string> = {}): QgaContext {
   const host = createFakeHost({ tree, now, env });
-  return { host, log: host.log, state: newQgaState(), version: "0", execute: () => Promise.reject(new Error("no")), supported: () => [] };
+  return readOnlyContext(host);
 }
 
 describe("guest-get-timezone", () => {

@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { createFakeHost } from "../../../../src/host/fake.ts";
 import type { FakeTree } from "../../../../src/host/fake-fs.ts";
 import { guestGetUsers, MAX_UTMP_BYTES, UTMP_PATH } from "../../../../src/transports/virtio/commands/users.ts";
-import { newQgaState, type QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
+import type { QgaContext } from "../../../../src/transports/virtio/qga-types.ts";
 import { parseUtmp, UT_TYPE, UTMP_RECORD_SIZE } from "../../../../src/transports/virtio/utmp.ts";
+import { readOnlyContext } from "./qga-test-context.ts";
 
 interface Entry {
   type: number;
@@ -37,7 +38,7 @@ function utmp(entries: Entry[]): Uint8Array {
 
 function context(tree: FakeTree): QgaContext {
   const host = createFakeHost({ tree });
-  return { host, log: host.log, state: newQgaState(), version: "0", execute: () => Promise.reject(new Error("no")), supported: () => [] };
+  return readOnlyContext(host);
 }
 
 describe("utmp records", () => {
