@@ -5,17 +5,14 @@ import type { Change } from "../plan/change.ts";
 import type { BootInputs } from "./inputs.ts";
 
 /**
- * What the machine looks like, gathered by the OS backend before planning (src/os/linux/facts.ts),
- * so that planners stay pure: same inputs and facts, same changes.
+ * What every OS backend gathers before planning, so that planners stay pure: same inputs and
+ * facts, same changes. Each backend adds its own (OsFacts for Linux, WindowsFacts for Windows).
  */
-export interface OsFacts {
+export interface BaseFacts {
   /** "/" for the running system; a directory for --root, given to tools as `-R ROOT`/`--root ROOT`. */
   root: string;
   /** True when configuring an image (--root): user scripts and services are not run, only kept. */
   offline: boolean;
-  distro: Distro;
-  passwd: PasswdEntry[];
-  group: GroupEntry[];
   nics: Nic[];
   /**
    * Current content of the files the actions named in `reads` (undefined when absent). Binary
@@ -28,20 +25,27 @@ export interface OsFacts {
   random(bytes: number): Uint8Array;
 }
 
+/** What the Linux backend gathers (src/os/linux/facts.ts): the distro and the target's own accounts. */
+export interface OsFacts extends BaseFacts {
+  distro: Distro;
+  passwd: PasswdEntry[];
+  group: GroupEntry[];
+}
+
 export type Frequency = "per-instance" | "per-boot" | "always";
 
 /** One thing boot does. Pure: it reads only its arguments and returns the changes it wants. */
-export interface Action {
+export interface Action<F extends BaseFacts = OsFacts> {
   name: string;
   frequency: Frequency;
   /** Files whose current content `plan` needs (e.g. /etc/hosts, a user's authorized_keys). */
-  reads?(inputs: BootInputs, facts: Omit<OsFacts, "files">): string[];
-  plan(inputs: BootInputs, facts: OsFacts): Change[];
+  reads?(inputs: BootInputs, facts: Omit<F, "files">): string[];
+  plan(inputs: BootInputs, facts: F): Change[];
   /**
    * What a plan cannot say as a change: work skipped (offline, refused Windows scripts), the final
    * message. Never holds a secret. The boot logs these.
    */
-  notes?(inputs: BootInputs, facts: OsFacts): string[];
+  notes?(inputs: BootInputs, facts: F): string[];
   /**
    * Part of the work needs the running target (programs, services), so under --root it is only
    * prepared: an offline run does not record the action as done, and the target's first boot does

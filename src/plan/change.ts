@@ -30,6 +30,17 @@ export type Change =
       input?: string | Secret;
       /** Longest the program may take; killed and reported past it. */
       timeoutMs?: number;
+      /**
+       * What plans and journals show instead of the argv, when the argv says nothing to a reader
+       * (PowerShell's -EncodedCommand is base64): "powershell set-computer-name". The argv still runs.
+       */
+      show?: string;
+      /**
+       * Exit codes with a meaning beyond failure. "cloudbase-init": a user-data script's 1001 asks for a
+       * reboot, 1002 to run again at the next boot, 1003 both (cloudbase-init's convention, which
+       * Windows images' scripts rely on). Either way the step counts as done.
+       */
+      exitCodes?: "cloudbase-init";
       reason: string;
     };
 

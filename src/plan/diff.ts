@@ -14,7 +14,7 @@ export type ChangeJson =
   | { kind: "write"; path: string; mode: string; owner?: Owner; reason: string; content: ContentJson }
   | { kind: "mkdir"; path: string; mode: string; owner?: Owner; reason: string }
   | { kind: "remove"; path: string; reason: string }
-  | { kind: "run"; argv: string[]; input?: { text: string } | { secret: true }; timeoutMs?: number; reason: string };
+  | { kind: "run"; argv: string[]; show?: string; input?: { text: string } | { secret: true }; timeoutMs?: number; exitCodes?: "cloudbase-init"; reason: string };
 
 export interface PlanJson {
   instanceId: string;
@@ -41,7 +41,15 @@ function changeJson(change: Change): ChangeJson {
       return { kind: "remove", path: change.path, reason: change.reason };
     case "run": {
       const input = change.input === undefined ? {} : { input: change.input instanceof Secret ? { secret: true as const } : { text: change.input } };
-      return { kind: "run", argv: [...change.argv], ...input, ...(change.timeoutMs !== undefined ? { timeoutMs: change.timeoutMs } : {}), reason: change.reason };
+      return {
+        kind: "run",
+        argv: [...change.argv],
+        ...(change.show !== undefined ? { show: change.show } : {}),
+        ...input,
+        ...(change.timeoutMs !== undefined ? { timeoutMs: change.timeoutMs } : {}),
+        ...(change.exitCodes !== undefined ? { exitCodes: change.exitCodes } : {}),
+        reason: change.reason,
+      };
     }
   }
 }
@@ -99,10 +107,11 @@ export async function diffPlan(host: Host, plan: Plan): Promise<PlanDiff> {
       }
       case "run": {
         counts.run++;
-        out.push(withReason(`run ${shellQuote(change.argv)}`, change.reason));
+        out.push(withReason(`run ${change.show ?? shellQuote(change.argv)}`, change.reason));
         if (change.input instanceof Secret) out.push("  input (secret input)");
         else if (change.input !== undefined) out.push(`  input (${encoder.encode(change.input).length} bytes):`, ...change.input.replace(/\n$/, "").split("\n").map((l) => `  < ${l}`));
         if (change.timeoutMs !== undefined) out.push(`  time limit ${change.timeoutMs} ms`);
+        if (change.exitCodes === "cloudbase-init") out.push("  exit 1001 reboots, 1002 runs it again at the next boot, 1003 both");
         break;
       }
     }

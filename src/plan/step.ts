@@ -23,7 +23,7 @@ export function shellQuote(argv: readonly string[]): string {
 
 /** What a change acts on, in one line: its path, or its command line. */
 export function targetOf(change: Change): string {
-  return change.kind === "run" ? shellQuote(change.argv) : change.path;
+  return change.kind === "run" ? (change.show ?? shellQuote(change.argv)) : change.path;
 }
 
 export const TMP_SUFFIX = ".tether-tmp";

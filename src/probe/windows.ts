@@ -5,6 +5,7 @@ import { LABELS, transportOfLabel } from "./labels.ts";
 import { classifyDmi } from "./dmi.ts";
 import type { CandidateFinding, PlatformFacts } from "./types.ts";
 import { AGENT_PORTS } from "./virtio.ts";
+import { powershellArgv } from "../os/windows/powershell.ts";
 
 /**
  * One PowerShell run answers every local question on Windows: DMI through CIM, volume labels with
@@ -26,10 +27,6 @@ $ports = @(${AGENT_PORTS.map((p) => `'${p}'`).join(",")} | ForEach-Object {
    volumes = $volumes; ports = $ports } | ConvertTo-Json -Depth 4 -Compress
 `;
 
-export function powershellArgv(script: string): string[] {
-  const utf16 = new Uint8Array(new Uint16Array([...script].map((c) => c.charCodeAt(0))).buffer);
-  return ["powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand", Buffer.from(utf16).toString("base64")];
-}
 
 const Text = v.optional(v.nullable(v.string()), "");
 const SnapshotSchema = v.object({

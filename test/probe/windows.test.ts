@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createFakeHost } from "../../src/host/fake.ts";
-import { powershellArgv, windowsCandidates, windowsPlatform, windowsSnapshot } from "../../src/probe/windows.ts";
+import { powershellArgv } from "../../src/os/windows/powershell.ts";
+import { windowsCandidates, windowsPlatform, windowsSnapshot } from "../../src/probe/windows.ts";
 
 const snapshot = {
   sys_vendor: "OpenStack Foundation",
