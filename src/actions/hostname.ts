@@ -11,7 +11,7 @@ const HOSTS = "/etc/hosts";
 /** The kernel keeps at most 64 bytes of host name (HOST_NAME_MAX). */
 const KERNEL_MAX = 64;
 
-interface Names {
+export interface Names {
   hostname: string;
   fqdn: string;
   /** The name the machine takes: the FQDN when prefer_fqdn_over_hostname says so. */
@@ -30,7 +30,7 @@ function checked(name: string, source: string, path: string): string {
  * cloud's names, a cloud-config `hostname` without dots replacing the cloud's short name. With no
  * domain anywhere the FQDN is the host name itself.
  */
-function namesOf(inputs: BootInputs): Names | null {
+export function namesOf(inputs: BootInputs): Names | null {
   const { config, sourceOf } = cloudConfigOf(inputs);
   const where = inputs.data.source.location;
   const cfgHost = config.hostname === undefined ? undefined : checked(config.hostname, sourceOf("hostname"), "hostname");

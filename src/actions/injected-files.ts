@@ -1,7 +1,7 @@
 import type { Change, Owner } from "../plan/change.ts";
 import type { BootInputs } from "./inputs.ts";
 import { contentOf, DirPlan, parentOf, parentProbes, targetPath } from "./target-files.ts";
-import type { Action, OsFacts } from "./types.ts";
+import type { Action, BaseFacts, OsFacts } from "./types.ts";
 
 /**
  * Where an injected file is likely a credential: it is made 0600 (0440 for sudoers, which sudo
@@ -35,11 +35,17 @@ function ownerFor(path: string, facts: OsFacts): Owner {
 /** OpenStack's paths may come without the leading slash; cloud-init adds it. */
 const absolute = (path: string) => (path.startsWith("/") ? path : `/${path}`);
 
-function pathsOf(inputs: BootInputs): string[] {
+/** How an OS names and owns injected files (Windows: drive-letter paths, no owners). */
+export interface InjectMeans<F extends BaseFacts> {
+  path(raw: string, source: string, field: string, facts: Omit<F, "files">): string;
+  owner(path: string, facts: F): Owner | undefined;
+}
+
+function pathsOf<F extends BaseFacts>(inputs: BootInputs, facts: Omit<F, "files">, means: InjectMeans<F>): string[] {
   const source = `${inputs.data.source.location} files`;
   return inputs.data.files.flatMap((f, i) => {
     try {
-      return [targetPath(absolute(f.path), source, `files[${i}].path`)];
+      return [means.path(f.path, source, `files[${i}].path`, facts)];
     } catch {
       return [];
     }
@@ -47,23 +53,31 @@ function pathsOf(inputs: BootInputs): string[] {
 }
 
 /** meta_data `files` (OpenStack file injection, config drive or metadata service): per instance. */
-export const injectedFilesAction: Action = {
-  name: "injected-files",
-  frequency: "per-instance",
-  reads: (inputs) => (inputs.data.files.length ? parentProbes(pathsOf(inputs)) : []),
-  plan(inputs, facts) {
-    const source = `${inputs.data.source.location} files`;
-    const dirs = new DirPlan(facts);
-    const changes: Change[] = [];
-    for (const [i, file] of inputs.data.files.entries()) {
-      const path = targetPath(absolute(file.path), source, `files[${i}].path`);
-      const mode = modeFor(path);
-      const owner = ownerFor(path, facts);
-      const dir = parentOf(path);
-      const dirMode = dir.split("/").includes(".ssh") ? 0o700 : 0o755;
-      changes.push(...dirs.ensure(dir, dirMode, `directory for injected file files[${i}]`, { owner }));
-      changes.push({ kind: "write", path, content: contentOf(file.content, mode), mode, owner, reason: `injected file files[${i}] from ${inputs.data.source.transport}` });
-    }
-    return changes;
-  },
-};
+export function injectedFilesActionFor<F extends BaseFacts>(means: InjectMeans<F>): Action<F> {
+  return {
+    name: "injected-files",
+    frequency: "per-instance",
+    reads: (inputs, facts) => (inputs.data.files.length ? parentProbes(pathsOf(inputs, facts, means)) : []),
+    plan(inputs, facts) {
+      const source = `${inputs.data.source.location} files`;
+      const dirs = new DirPlan(facts);
+      const changes: Change[] = [];
+      for (const [i, file] of inputs.data.files.entries()) {
+        const path = means.path(file.path, source, `files[${i}].path`, facts);
+        const mode = modeFor(path);
+        const owner = means.owner(path, facts);
+        const dir = parentOf(path);
+        const dirMode = dir.split("/").includes(".ssh") ? 0o700 : 0o755;
+        const own = owner ? { owner } : {};
+        changes.push(...dirs.ensure(dir, dirMode, `directory for injected file files[${i}]`, own));
+        changes.push({ kind: "write", path, content: contentOf(file.content, mode), mode, ...own, reason: `injected file files[${i}] from ${inputs.data.source.transport}` });
+      }
+      return changes;
+    },
+  };
+}
+
+export const injectedFilesAction: Action = injectedFilesActionFor<OsFacts>({
+  path: (raw, source, field) => targetPath(absolute(raw), source, field),
+  owner: ownerFor,
+});

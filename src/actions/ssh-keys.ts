@@ -26,7 +26,7 @@ interface Target {
 }
 
 /** A key from instance data: exactly one authorized_keys line, or the boot stops naming the field. */
-function keyOf(text: string, source: string, path: string): KeyLine {
+export function keyOf(text: string, source: string, path: string): KeyLine {
   const key = parseKeyLine(text);
   if (!key) refuse(source, path, `expected one SSH public key line ("ssh-ed25519 AAAA… comment", options allowed before the type), got ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`);
   return key;

@@ -2,7 +2,7 @@ import { InputError } from "../errors.ts";
 import { Secret } from "../model/secret.ts";
 import type { Change, Owner } from "../plan/change.ts";
 import { pathProblem, splitPath } from "../plan/step.ts";
-import type { OsFacts } from "./types.ts";
+import type { BaseFacts } from "./types.ts";
 
 type Content = Extract<Change, { kind: "write" }>["content"];
 
@@ -34,7 +34,7 @@ export function targetPath(raw: string, source: string, field: string): string {
  */
 export const dirProbe = (dir: string) => (dir === "/" ? "/" : `${dir}/`);
 
-export function dirState(facts: OsFacts, dir: string): "present" | "absent" | "unknown" {
+export function dirState(facts: BaseFacts, dir: string): "present" | "absent" | "unknown" {
   if (facts.files["/"] === undefined) return "unknown";
   return facts.files[dirProbe(dir)] !== undefined ? "present" : "absent";
 }
@@ -49,7 +49,7 @@ export const parentOf = (path: string) => splitPath(path).dir;
 /** mkdir changes for the directories an action's files need, each planned once. */
 export class DirPlan {
   readonly #planned = new Set<string>(["/"]);
-  constructor(private readonly facts: OsFacts) {}
+  constructor(private readonly facts: BaseFacts) {}
 
   /**
    * `standard`: the directory's usual mode is `mode` (a system directory such as
@@ -117,4 +117,4 @@ export function editedContent(latin1Text: string): string | Uint8Array {
 }
 
 /** Whether any of these files (a program, a unit) is on the target, by the reads that named them. */
-export const anyPresent = (facts: OsFacts, paths: readonly string[]) => paths.some((p) => facts.files[p] !== undefined);
+export const anyPresent = (facts: BaseFacts, paths: readonly string[]) => paths.some((p) => facts.files[p] !== undefined);

@@ -3,7 +3,7 @@ import type { Change, Owner } from "../plan/change.ts";
 import { cloudConfigOf } from "./cloud-config-of.ts";
 import type { BootInputs } from "./inputs.ts";
 import { bytesOfRead, concatBytes, contentOf, DirPlan, parentOf, parentProbes, targetPath } from "./target-files.ts";
-import type { Action, OsFacts } from "./types.ts";
+import type { Action, BaseFacts } from "./types.ts";
 
 /** `user` or `user:group`; account names as shadow's tools take them (a trailing $ for machine accounts). */
 const NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/;
@@ -20,25 +20,36 @@ export function ownerOf(spec: string, source: string, field: string): Owner {
   return { user, group };
 }
 
+/**
+ * How an OS names and owns the files: Linux takes POSIX paths and user:group owners; Windows maps
+ * "C:\\x" onto its root and has no owners of that kind (NTFS ACLs inherit from the directory).
+ */
+export interface FileMeans<F extends BaseFacts> {
+  path(raw: string, source: string, field: string, facts: Omit<F, "files">): string;
+  owner(spec: string, source: string, field: string): Owner | undefined;
+}
+
+const LINUX_MEANS: FileMeans<BaseFacts> = { path: (raw, source, field) => targetPath(raw, source, field), owner: ownerOf };
+
 interface Entry {
   index: number;
   path: string;
   bytes: Uint8Array;
   mode: number;
-  owner: Owner;
+  owner: Owner | undefined;
   append: boolean;
   defer: boolean;
 }
 
-function entriesOf(inputs: BootInputs): { entries: Entry[]; source: string } {
+function entriesOf<F extends BaseFacts>(inputs: BootInputs, facts: Omit<F, "files">, means: FileMeans<F>): { entries: Entry[]; source: string } {
   const view = cloudConfigOf(inputs);
   const source = view.sourceOf("write_files");
   // write_files comes whole from one layer (the merge is key by key), decoded when it was validated.
   const contents = (source.endsWith("vendor-data") ? inputs.vendorData : inputs.userData)?.writeFileContents ?? [];
   const entries = (view.config.write_files ?? []).map((file, index): Entry => {
     const field = `write_files[${index}]`;
-    const path = targetPath(file.path, source, `${field}.path`);
-    const owner = ownerOf(file.owner, source, `${field}.owner`);
+    const path = means.path(file.path, source, `${field}.path`, facts);
+    const owner = means.owner(file.owner, source, `${field}.owner`);
     if (!Number.isInteger(file.permissions) || file.permissions < 0 || file.permissions > 0o7777) {
       throw new InputError(source, [{ path: `${field}.permissions`, message: `expected permission bits between 0 and 07777, got ${file.permissions}` }]);
     }
@@ -49,13 +60,13 @@ function entriesOf(inputs: BootInputs): { entries: Entry[]; source: string } {
   return { entries, source };
 }
 
-function pathsOf(inputs: BootInputs): string[] {
+function pathsOf<F extends BaseFacts>(inputs: BootInputs, facts: Omit<F, "files">, means: FileMeans<F>): string[] {
   const view = cloudConfigOf(inputs);
   const source = view.sourceOf("write_files");
   const out: string[] = [];
   for (const [i, file] of (view.config.write_files ?? []).entries()) {
     try {
-      out.push(targetPath(file.path, source, `write_files[${i}].path`));
+      out.push(means.path(file.path, source, `write_files[${i}].path`, facts));
     } catch {
       // plan() names the bad path; reads only gathers.
     }
@@ -68,8 +79,8 @@ function pathsOf(inputs: BootInputs): string[] {
  * entries (of either phase) made of the file: the deferred phase replays the first one's effect
  * rather than trusting a read taken before it ran.
  */
-function planPhase(inputs: BootInputs, facts: OsFacts, deferred: boolean): Change[] {
-  const { entries, source } = entriesOf(inputs);
+function planPhase<F extends BaseFacts>(inputs: BootInputs, facts: F, deferred: boolean, means: FileMeans<F>): Change[] {
+  const { entries, source } = entriesOf(inputs, facts, means);
   const dirs = new DirPlan(facts);
   const now = new Map<string, Uint8Array>();
   const changes: Change[] = [];
@@ -80,41 +91,41 @@ function planPhase(inputs: BootInputs, facts: OsFacts, deferred: boolean): Chang
     now.set(e.path, bytes);
     if (e.defer !== deferred) continue;
     const what = `write_files[${e.index}] from ${origin}${e.defer ? " (deferred until users exist)" : ""}`;
-    changes.push(...dirs.ensure(parentOf(e.path), 0o755, `directory for ${what}`, { owner: e.owner }));
+    changes.push(...dirs.ensure(parentOf(e.path), 0o755, `directory for ${what}`, e.owner ? { owner: e.owner } : {}));
     changes.push({
       kind: "write",
       path: e.path,
       content: contentOf(bytes, e.mode),
       mode: e.mode,
-      owner: e.owner,
+      ...(e.owner ? { owner: e.owner } : {}),
       reason: e.append ? `${what}: appended to the current content` : what,
     });
   }
   return changes;
 }
 
-function reads(inputs: BootInputs): string[] {
+function readsOf<F extends BaseFacts>(inputs: BootInputs, facts: Omit<F, "files">, means: FileMeans<F>): string[] {
   const view = cloudConfigOf(inputs);
   const appended = (view.config.write_files ?? []).some((f) => f.append);
-  const paths = pathsOf(inputs);
+  const paths = pathsOf(inputs, facts, means);
   if (!paths.length) return [];
   // Appends need the current content; any entry's path may be appended to by a later one.
   return [...parentProbes(paths), ...(appended ? paths : [])];
 }
 
-/** cloud-config write_files without `defer`: per instance, early, as cc_write_files. */
-export const writeFilesAction: Action = {
-  name: "write-files",
-  frequency: "per-instance",
-  reads,
-  plan: (inputs, facts) => planPhase(inputs, facts, false),
-};
+/**
+ * cloud-config write_files: entries without `defer` per instance, early, as cc_write_files; those
+ * with `defer: true` after users and packages (cc_write_files_deferred). Each OS gives its means.
+ */
+export function writeFilesActions<F extends BaseFacts>(means: FileMeans<F>): { early: Action<F>; deferred: Action<F> } {
+  const reads = (inputs: BootInputs, facts: Omit<F, "files">) => readsOf(inputs, facts, means);
+  return {
+    early: { name: "write-files", frequency: "per-instance", reads, plan: (inputs, facts) => planPhase(inputs, facts, false, means) },
+    deferred: { name: "write-files-deferred", frequency: "per-instance", reads, plan: (inputs, facts) => planPhase(inputs, facts, true, means) },
+  };
+}
 
-/** write_files entries with `defer: true`: per instance, after users and packages (cc_write_files_deferred). */
-export const writeFilesDeferredAction: Action = {
-  name: "write-files-deferred",
-  frequency: "per-instance",
-  reads,
-  plan: (inputs, facts) => planPhase(inputs, facts, true),
-};
+const linux = writeFilesActions(LINUX_MEANS);
+export const writeFilesAction: Action = linux.early;
+export const writeFilesDeferredAction: Action = linux.deferred;
 

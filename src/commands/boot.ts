@@ -85,9 +85,10 @@ const boot: AgentCommand = defineCommand({
     const view = viewInputs(inputs);
 
     if (args["dry-run"]) {
-      if (json) return printJson({ dryRun: true, instanceData: view, due: boot.decisions, notes: boot.notes, plan: planJson(boot.plan) });
+      if (json) return printJson({ dryRun: true, target: { os: boot.backend.os, description: boot.target }, instanceData: view, due: boot.decisions, notes: boot.notes, plan: planJson(boot.plan) });
       const diff = await diffPlan(host, boot.plan);
       printText(`Instance data (dry run: nothing was changed)\n${formatInstanceData(view)}\n`);
+      printText(`Target\n  ${boot.target} (${boot.backend.os} backend${boot.offline ? `, offline: ${host.root}` : ""})\n`);
       printText(`Actions\n${formatDecisions(boot.decisions)}\n`);
       if (boot.notes.length) printText(`Notes\n${boot.notes.map((n) => `  ${n}`).join("\n")}\n`);
       printText(`Plan\n${diff.text || "  nothing to change"}`);

@@ -5,7 +5,7 @@ import { prepareInputs } from "../actions/inputs.ts";
 import { networkAction } from "../actions/network.ts";
 import { passwordsAction } from "../actions/passwords.ts";
 import { planBoot } from "../actions/plan-boot.ts";
-import type { Action, OsFacts } from "../actions/types.ts";
+import type { Action, BaseFacts, OsFacts } from "../actions/types.ts";
 import { HostError, InputError } from "../errors.ts";
 import type { Host } from "../host/types.ts";
 import type { CloudConfig } from "../model/cloud-config/index.ts";
@@ -14,7 +14,9 @@ import type { InstanceData } from "../model/instance-data.ts";
 import type { Secret } from "../model/secret.ts";
 import type { TransportName } from "../model/transport-names.ts";
 import { readHostNics } from "../network/host-nics.ts";
-import { gatherFacts } from "../os/linux/facts.ts";
+import { backendFor } from "../os/backend.ts";
+import { windowsDaemonActions } from "../os/windows/daemon-actions.ts";
+import type { WindowsFacts } from "../os/windows/windows-facts.ts";
 import { applyPlan, type ApplyResult } from "../plan/apply.ts";
 import type { Plan } from "../plan/change.ts";
 import { STATE_DIR } from "../plan/journal.ts";
@@ -47,18 +49,21 @@ function dataFor(ctx: DaemonContext, fields: Partial<InstanceData>): InstanceDat
   return { source: { transport: ctx.transport, location: ctx.location }, instanceId: "daemon", publicKeys: [], files: [], metadata: {}, ...fields };
 }
 
-interface ApplyExtras {
+interface ApplyExtras<F extends BaseFacts> {
   /** Cloud-config the actions read, as if it came with user-data (a command's own settings). */
   userData?: UserData;
   /** Runs once the facts are known and before planning: refuses what the facts rule out. */
-  check?(facts: OsFacts): void | Promise<void>;
+  check?(facts: F): void | Promise<void>;
 }
 
-/** Validates and plans first, like boot: a command either has a whole plan or changes nothing. */
-async function applyActions(ctx: DaemonContext, data: InstanceData, actions: Action[], extras: ApplyExtras = {}): Promise<ApplyResult> {
+/**
+ * Validates and plans first, like boot: a command either has a whole plan or changes nothing. The
+ * actions are the running OS's (backendFor), so are the facts they plan from.
+ */
+async function applyActions<F extends BaseFacts>(ctx: DaemonContext, data: InstanceData, actions: Action<F>[], extras: ApplyExtras<F> = {}): Promise<ApplyResult> {
   const inputs = await prepareInputs(data, await readHostNics(ctx.host.fs));
   if (extras.userData) inputs.userData = extras.userData;
-  const facts = await gatherFacts(ctx.host, inputs, actions);
+  const facts = (await backendFor(ctx.host).gatherFacts(ctx.host, inputs, actions as Action<BaseFacts>[])) as F;
   await extras.check?.(facts);
   return checked(await applyPlan(ctx.host, planBoot(actions, inputs, facts), { journalPath: DAEMON_JOURNAL }));
 }
@@ -119,6 +124,7 @@ const changed = (result: ApplyResult) => result.steps.filter((s) => s.status ===
  * through injected-files (its modes and owners), agent-update through a plan of its own.
  */
 export async function executeCommand(ctx: DaemonContext, command: Command): Promise<CommandOutcome> {
+  if (ctx.host.platform === "win32") return executeOnWindows(ctx, command);
   switch (command.name) {
     case "set-password": {
       const user = command.user ?? ADMIN_USER;
@@ -127,7 +133,7 @@ export async function executeCommand(ctx: DaemonContext, command: Command): Prom
         if (!facts.passwd.some((p) => p.name === user)) throw new HostError(`set-password: no user ${JSON.stringify(user)} in the target's /etc/passwd`);
       };
       try {
-        const result = await applyActions(ctx, dataFor(ctx, {}), [passwordsAction], { userData, check });
+        const result = await applyActions<OsFacts>(ctx, dataFor(ctx, {}), [passwordsAction], { userData, check });
         return { message: `password of ${user} set`, result };
       } catch (error) {
         throw asPasswordRequest(error, user);
@@ -137,7 +143,7 @@ export async function executeCommand(ctx: DaemonContext, command: Command): Prom
       const { user } = command;
       const check = (facts: OsFacts) => checkKeysFile(ctx.host, facts, user, command.reset === true);
       const action = authorizedKeysEditAction({ user, add: command.add, remove: command.remove, reset: command.reset });
-      const result = await applyActions(ctx, dataFor(ctx, {}), [action], { check });
+      const result = await applyActions<OsFacts>(ctx, dataFor(ctx, {}), [action], { check });
       return { message: `SSH keys of ${user}: ${changed(result)} change(s)`, result };
     }
     case "reset-network": {
@@ -150,15 +156,8 @@ export async function executeCommand(ctx: DaemonContext, command: Command): Prom
       const result = await applyActions(ctx, dataFor(ctx, { files: [{ path, content: command.content }] }), [injectedFilesAction]);
       return { message: `wrote ${path}`, result };
     }
-    case "apply": {
-      // What a boot would do now: the due actions (per-boot ones, per-instance ones for a new
-      // instance), recorded for agent status as a boot is.
-      const inputs = await prepareInputs(command.data, await readHostNics(ctx.host.fs));
-      const boot = await planFor(ctx.host, inputs);
-      const result = checked(await applyBoot(ctx.host, inputs, boot, ctx.host.log));
-      const due = boot.decisions.filter((d) => d.run).map((d) => d.action);
-      return { message: `applied instance ${command.data.instanceId}: ${due.length ? due.join(", ") : "nothing due"}; ${changed(result)} change(s)`, result };
-    }
+    case "apply":
+      return applyCommand(ctx, command);
     case "agent-update": {
       const bytes = await downloadUpdate(ctx.host, { url: command.url, digest: command.digest }, ctx.update);
       const plan: Plan = planAgentUpdate(bytes, { binaryPath: ctx.binaryPath, offline: ctx.host.root !== "/" });
@@ -166,4 +165,57 @@ export async function executeCommand(ctx: DaemonContext, command: Command): Prom
       return { message: `agent updated from ${displayUrl(command.url)}`, result };
     }
   }
+}
+
+/**
+ * The same commands through the Windows actions: a password for a local account (the built-in
+ * Administrator when none is named), the name and network again, an injected file on the system
+ * drive. SSH key edits are not built for Windows yet; a crypt hash cannot set a Windows password.
+ */
+async function executeOnWindows(ctx: DaemonContext, command: Command): Promise<CommandOutcome> {
+  const windows = windowsDaemonActions();
+  switch (command.name) {
+    case "set-password": {
+      if (command.crypted) throw new HostError("set-password: a crypt hash cannot set a Windows password (give the password itself)");
+      const user = command.user ?? "Administrator";
+      const userData = passwordConfig(user, command.password, false);
+      const check = (facts: WindowsFacts) => {
+        const builtin = user === "Administrator" && facts.users.some((u) => u.sid.endsWith("-500"));
+        if (!builtin && !facts.users.some((u) => u.name.toLowerCase() === user.toLowerCase())) throw new HostError(`set-password: no local user ${JSON.stringify(user)} on this Windows`);
+      };
+      try {
+        const result = await applyActions<WindowsFacts>(ctx, dataFor(ctx, {}), [windows.passwords], { userData, check });
+        return { message: `password of ${user} set`, result };
+      } catch (error) {
+        throw asPasswordRequest(error, user);
+      }
+    }
+    case "reset-network": {
+      const result = await applyActions<WindowsFacts>(ctx, command.data, [windows.hostname, windows.network]);
+      return { message: `network reset: ${changed(result)} change(s)`, result };
+    }
+    case "inject-file": {
+      if (command.content.length > INJECT_MAX_BYTES) throw new HostError(`injectfile ${command.path}: ${command.content.length} bytes, over the ${INJECT_MAX_BYTES}-byte limit`);
+      const result = await applyActions<WindowsFacts>(ctx, dataFor(ctx, { files: [{ path: command.path, content: command.content }] }), [windows.injectedFiles]);
+      return { message: `wrote ${command.path}`, result };
+    }
+    case "authorized-keys":
+      throw new HostError("authorized-keys: SSH key edits are not built for Windows yet (the boot's ssh-keys action writes them)");
+    case "apply":
+      return applyCommand(ctx, command);
+    case "agent-update":
+      throw new HostError("agentupdate: replacing the running agent is not built for Windows yet (a running .exe cannot be renamed over)");
+  }
+}
+
+/**
+ * What a boot would do now: the due actions (per-boot ones, per-instance ones for a new instance),
+ * recorded for agent status as a boot is. The running OS's backend plans it.
+ */
+async function applyCommand(ctx: DaemonContext, command: Extract<Command, { name: "apply" }>): Promise<CommandOutcome> {
+  const inputs = await prepareInputs(command.data, await readHostNics(ctx.host.fs));
+  const boot = await planFor(ctx.host, inputs);
+  const result = checked(await applyBoot(ctx.host, inputs, boot, ctx.host.log));
+  const due = boot.decisions.filter((d) => d.run).map((d) => d.action);
+  return { message: `applied instance ${command.data.instanceId}: ${due.length ? due.join(", ") : "nothing due"}; ${changed(result)} change(s)`, result };
 }

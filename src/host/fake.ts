@@ -53,6 +53,8 @@ export interface FakeHostOptions {
   env?: Record<string, string>;
   now?: number;
   system?: FakeSystem;
+  /** Windows volumes by drive letter ("D:"), each its own tree; given, the host has openDrive. */
+  drives?: Record<string, FakeTree>;
 }
 
 export interface FakeHost extends Host {
@@ -72,6 +74,17 @@ export interface FakeHost extends Host {
 function fakeFetch(handler: (request: Request) => Response | Promise<Response>): typeof fetch {
   const f = (input: string | URL | Request, init?: RequestInit) => Promise.resolve(handler(new Request(input as string, init)));
   return Object.assign(f, { preconnect: () => {} }) as typeof fetch;
+}
+
+function fakeDrives(drives: Record<string, FakeTree>, now: () => number): (letter: string) => Promise<FakeFs> {
+  const opened = new Map<string, FakeFs>();
+  return async (letter) => {
+    const key = letter.toUpperCase();
+    const tree = drives[key];
+    if (!tree) throw new HostError(`${letter} is not a mounted volume`);
+    if (!opened.has(key)) opened.set(key, createFakeFs(tree, now));
+    return opened.get(key) as FakeFs;
+  };
 }
 
 /** An in-memory Host for unit tests of the layers above src/host/. */
@@ -155,5 +168,6 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
       uname: () => ({ ...system.uname }),
       networkInterfaces: () => structuredClone(system.networkInterfaces),
     } satisfies SystemInfo,
+    ...(options.drives ? { openDrive: fakeDrives(options.drives, () => clock.now) } : {}),
   };
 }

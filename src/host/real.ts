@@ -69,5 +69,13 @@ export async function createRealHost(options: RealHostOptions): Promise<Host> {
     listen: (path, onConnection) =>
       listenUnix(fs, path, onConnection, (error) => options.log.error(`listen ${path}: a connection's handler failed: ${(error as Error).message ?? error}`)),
     system: realSystem,
+    ...(process.platform === "win32" ? { openDrive } : {}),
   };
+}
+
+async function openDrive(letter: string): Promise<RootedFs> {
+  if (!/^[A-Za-z]:$/.test(letter)) throw new HostError(`${JSON.stringify(letter)}: expected a drive letter such as D:`);
+  const root = `${letter.toUpperCase()}/`;
+  if (!(await stat(root).catch(() => null))?.isDirectory()) throw new HostError(`${letter} is not a mounted volume`);
+  return createRealFs(root);
 }

@@ -172,6 +172,12 @@ export interface Host {
    */
   listen(path: string, onConnection: (stream: ByteStream) => void): Promise<Listener>;
   readonly system: SystemInfo;
+  /**
+   * Windows only: a mounted volume by its drive letter ("D:"), as a tree rooted at the volume: a
+   * config drive Windows has mounted itself is read through it. A HostError for a letter that is
+   * not a drive.
+   */
+  openDrive?(letter: string): Promise<RootedFs>;
 }
 
 export interface HostLock {

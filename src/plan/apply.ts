@@ -23,6 +23,8 @@ export interface StepResult {
   ms: number;
   /** A run's exit and output (a Secret input, if it comes back in the output, is redacted). */
   run?: { code: number; stdout: string; stderr: string; timedOut: boolean };
+  /** What a run's exit code asked for (cloudbase-init's 1001-1003): a restart, its action again at the next boot. */
+  request?: { restart: boolean; again: boolean };
 }
 
 export interface ApplyResult {
@@ -140,6 +142,8 @@ export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = 
     journal.done.push(journalEntry(result));
     logResult(log, result);
     if (result.status === "failed" && !continues(options, step)) stopped = true;
+    // cloudbase-init restarts at once when a script asks: what follows runs after the restart.
+    if (result.request?.restart) stopped = true;
   }
 
   journal.inProgress = null;
@@ -165,7 +169,7 @@ function logResult(log: Host["log"], r: StepResult): void {
   else log.debug(line);
 }
 
-type Outcome = Pick<StepResult, "status" | "message" | "run">;
+type Outcome = Pick<StepResult, "status" | "message" | "run" | "request">;
 
 interface StepContext {
   host: Host;
@@ -302,12 +306,21 @@ async function applyRun(host: Host, change: Extract<Change, { kind: "run" }>): P
   const secret = change.input instanceof Secret ? change.input : null;
   const run = { code: result.code, stdout: tail(redact(result.stdout, secret)), stderr: tail(redact(result.stderr, secret)), timedOut: result.timedOut };
   if (result.timedOut) return { status: "failed", message: `killed after ${change.timeoutMs} ms (its time limit)`, run };
+  const request = change.exitCodes === "cloudbase-init" ? CLOUDBASE_EXITS[result.code] : undefined;
+  if (request) return { status: "ok", message: `exited ${result.code}: ${request.restart ? "restart" : ""}${request.restart && request.again ? ", then " : ""}${request.again ? "run again at the next boot" : ""}`, run, request };
   if (result.code !== 0) {
     const said = run.stderr.trim().split("\n").filter((l) => l.trim() !== "").pop() ?? run.stdout.trim().split("\n").pop() ?? "";
     return { status: "failed", message: `exited ${result.code}${said ? `: ${said.trim()}` : ""}`, run };
   }
   return { status: "ok", message: "exited 0", run };
 }
+
+/** cloudbase-init's exit codes for user-data scripts, which Windows images' scripts use. */
+const CLOUDBASE_EXITS: Record<number, { restart: boolean; again: boolean }> = {
+  1001: { restart: true, again: false },
+  1002: { restart: false, again: true },
+  1003: { restart: true, again: true },
+};
 
 function tail(text: string): string {
   return text.length > OUTPUT_TAIL ? `[…${text.length - OUTPUT_TAIL} characters cut]${text.slice(-OUTPUT_TAIL)}` : text;

@@ -2,7 +2,12 @@ import * as v from "valibot";
 import type { Host } from "../host/types.ts";
 import { ensureDir, parentOf, writeAtomic } from "./fs-helpers.ts";
 
-export const STATE_DIR = "/var/lib/tether";
+/**
+ * Where the agent keeps its records, inside the root: Windows' place for a service's data is
+ * C:\ProgramData (the root there is the system drive). Fixed by the OS the agent runs on, as the
+ * backend is.
+ */
+export const STATE_DIR = process.platform === "win32" ? "/ProgramData/Tether" : "/var/lib/tether";
 export const JOURNAL_PATH = `${STATE_DIR}/journal.json`;
 
 const StepKind = v.picklist(["write", "mkdir", "remove", "run"]);

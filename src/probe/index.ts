@@ -9,7 +9,7 @@ import { detectorsFor } from "./only.ts";
 import { BOOT_ORDER, CHANNEL_ORDER, choose, merge } from "./rank.ts";
 import type { Candidate, CandidateFinding, Detector, PlatformFacts, ProbeContext } from "./types.ts";
 import { virtioDetector } from "./virtio.ts";
-import { windowsCandidates, windowsPlatform, windowsSnapshot } from "./windows.ts";
+import { windowsCandidates, windowsPlatform, windowsSnapshot, XENSTORE_ON_WINDOWS } from "./windows.ts";
 import { xenstoreDetector } from "./xenstore.ts";
 
 export const DEFAULT_BUDGET_MS = 1500;
@@ -69,8 +69,10 @@ async function localFindings(context: ProbeContext, options: ProbeOptions): Prom
     } catch (error) {
       const why = `windows probe failed: ${(error as Error).message}`;
       const ms = Math.round(performance.now() - started);
-      const local = (["config-drive", "nocloud", "xenstore", "virtio"] as const).filter((t) => !options.only || t === options.only);
-      return { platform: { os: "win32", dmi: {}, evidence: [why] }, findings: local.map((transport) => ({ transport, verdict: "absent", evidence: [why], ms })) };
+      const local = (["config-drive", "nocloud", "virtio"] as const).filter((t) => !options.only || t === options.only);
+      const findings: Timed[] = local.map((transport) => ({ transport, verdict: "absent", evidence: [why], ms }));
+      if (!options.only || options.only === "xenstore") findings.push({ ...XENSTORE_ON_WINDOWS, ms });
+      return { platform: { os: "win32", dmi: {}, evidence: [why] }, findings };
     }
   }
   const detectors = detectorsFor(LINUX_LOCAL_DETECTORS, options.only);

@@ -26,6 +26,7 @@ $ports = @(${AGENT_PORTS.map((p) => `'${p}'`).join(",")} | ForEach-Object {
    product_serial = [string]$b.SerialNumber; bios_vendor = [string]$b.Manufacturer; chassis_asset_tag = [string]$e.SMBIOSAssetTag
    volumes = $volumes; ports = $ports } | ConvertTo-Json -Depth 4 -Compress
 `;
+export { SCRIPT as WINDOWS_PROBE_SCRIPT };
 
 
 const Text = v.optional(v.nullable(v.string()), "");
@@ -66,6 +67,16 @@ export function windowsPlatform(snapshot: WindowsSnapshot): PlatformFacts {
 /** A port that is open elsewhere (qemu-ga's service holds it) still proves the port exists. */
 const PORT_PRESENT = new Set(["open", "IOException", "UnauthorizedAccessException"]);
 
+/** Not looked for, whatever the snapshot says: there is nothing the agent could open. */
+export const XENSTORE_ON_WINDOWS: CandidateFinding = {
+  transport: "xenstore",
+  verdict: "skipped",
+  evidence: [
+    "not supported on Windows yet: a Windows guest reaches XenStore through the Xen PV drivers' WMI provider (CitrixXenStoreBase), not through a device or socket the agent can open as it does on Linux",
+    "use the config drive, the metadata service or the virtio port on Windows",
+  ],
+};
+
 export function windowsCandidates(snapshot: WindowsSnapshot): CandidateFinding[] {
   const findings: CandidateFinding[] = [];
   const volumes = snapshot.volumes.map((v) => `${v.letter}\\ ${v.fs || "?"} label ${JSON.stringify(v.label ?? "")}`);
@@ -81,10 +92,6 @@ export function windowsCandidates(snapshot: WindowsSnapshot): CandidateFinding[]
   const port = ports.find((p) => p.present);
   const portLines = ports.map((p) => `\\\\.\\Global\\${p.name}: ${p.present ? (p.state === "open" ? "opens" : "present, in use") : `absent (${p.state})`}`);
   findings.push(port ? { transport: "virtio", verdict: "found", evidence: portLines, location: `\\\\.\\Global\\${port.name}` } : { transport: "virtio", verdict: "absent", evidence: portLines });
-  findings.push({
-    transport: "xenstore",
-    verdict: "skipped",
-    evidence: ["XenStore on Windows goes through the Xen PV drivers' WMI interface, which the agent does not speak yet (issue #10)"],
-  });
+  findings.push(XENSTORE_ON_WINDOWS);
   return findings;
 }

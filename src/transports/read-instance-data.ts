@@ -6,6 +6,7 @@ import { readMetadataService } from "./metadata-http/read-metadata-service.ts";
 import { readNocloudSeed, treeSeed, type SeedFiles } from "./nocloud/read-seed.ts";
 import { seedFrom } from "./nocloud/seed-from.ts";
 import { openVolume } from "./open-volume.ts";
+import type { FileTree } from "./file-tree.ts";
 import { configDriveSource } from "./openstack/config-drive-source.ts";
 import { readOpenstack } from "./openstack/read-openstack.ts";
 import { readVmData } from "./xenstore/read-vm-data.ts";
@@ -21,15 +22,25 @@ export const READ_BUDGET_MS = 20_000;
 const noFiles: SeedFiles = { location: "kernel command line", get: async () => undefined };
 
 /** Reads the instance data from the transport the probe chose. */
+/** A volume Windows has mounted ("D:\\" from the probe): read through the drive, by Windows' own file system drivers. */
+const driveOf = (location: string | undefined) => (location && /^[A-Za-z]:\\$/.test(location) ? location.slice(0, 2) : undefined);
+
+async function openLabelled(host: Host, location: string): Promise<FileTree> {
+  const drive = driveOf(location);
+  if (!drive) return openVolume(host.fs, location);
+  if (!host.openDrive) throw new HostError(`${location}: a Windows drive, and this is not Windows`);
+  return host.openDrive(drive);
+}
+
 export async function readInstanceData(host: Host, chosen: Candidate, platform: PlatformFacts, budgetMs = READ_BUDGET_MS): Promise<InstanceData> {
   const location = chosen.location;
-  const onDevice = location?.startsWith("/dev/") === true;
+  const onVolume = location?.startsWith("/dev/") === true || driveOf(location) !== undefined;
   switch (chosen.transport) {
     case "config-drive":
-      if (onDevice) return readOpenstack(configDriveSource(await openVolume(host.fs, location as string), location as string), "config-drive");
+      if (onVolume) return readOpenstack(configDriveSource(await openLabelled(host, location as string), location as string), "config-drive");
       break;
     case "nocloud": {
-      if (onDevice) return readNocloudSeed(treeSeed(await openVolume(host.fs, location as string), location as string));
+      if (onVolume) return readNocloudSeed(treeSeed(await openLabelled(host, location as string), location as string));
       const { seedfrom, ...overrides } = platform.nocloudSeed ?? {};
       return readNocloudSeed(seedfrom ? seedFrom(host, seedfrom, { budgetMs }) : noFiles, overrides);
     }

@@ -48,7 +48,7 @@ describe("Windows probe", () => {
     expect(byTransport.nocloud?.verdict).toBe("absent");
     expect(byTransport.virtio).toMatchObject({ verdict: "found", location: "\\\\.\\Global\\org.qemu.guest_agent.0" });
     expect(byTransport.xenstore?.verdict).toBe("skipped");
-    expect(byTransport.xenstore?.evidence[0]).toContain("not speak yet");
+    expect(byTransport.xenstore?.evidence[0]).toContain("not supported on Windows yet");
   });
 
   test("PowerShell failing or printing garbage is a clear error", async () => {
@@ -62,13 +62,14 @@ describe("Windows probe", () => {
 });
 
 describe("Windows probe through probe()", () => {
-  test("PowerShell missing (as under Wine): every local transport says why, and the metadata service is still asked", async () => {
+  test("PowerShell missing (as under Wine): every local transport says why, XenStore why not, and the metadata service is still asked", async () => {
     const { probe } = await import("../../src/probe/index.ts");
     const asked: string[] = [];
     const host = createFakeHost({ platform: "win32", fetch: (req) => (asked.push(new URL(req.url).pathname), new Response("", { status: 404 })) });
     const result = await probe(host, { metadataUrl: "http://127.0.0.1:9", budgetMs: 500 });
     expect(result.platform.os).toBe("win32");
-    for (const transport of ["config-drive", "nocloud", "xenstore", "virtio"]) {
+    expect(result.candidates.find((c) => c.transport === "xenstore")).toMatchObject({ verdict: "skipped" });
+    for (const transport of ["config-drive", "nocloud", "virtio"]) {
       expect(result.candidates.find((c) => c.transport === transport)).toMatchObject({
         verdict: "absent",
         evidence: ["windows probe failed: powershell exited 127: powershell.exe: not found"],
