@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the tests run for real: the image makers (genisoimage,
 # xorriso, mtools, dosfstools) and the peers (cloud-init, netplan, ifupdown, PyYAML, debootstrap,
-# xenstore-utils and pyxs for the XenStore protocol, qemu-guest-agent for the QGA protocol).
+# xenstore-utils and pyxs for the XenStore protocol, qemu-guest-agent for the QGA protocol, CLDR's
+# Windows zone table).
 # Runs before `npm test` and in .ci/run. Installs only what is missing; without root or apt it says
 # what is missing and leaves it to the tests to fail naming the package.
 set -euo pipefail
@@ -14,6 +15,8 @@ done
 python3 -c 'import yaml' 2>/dev/null || /usr/bin/python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)
 # pyxs, a second XenStore client, is only packaged for Debian's python3.
 /usr/bin/python3 -c 'import pyxs' 2>/dev/null || need+=(python3-pyxs)
+# Unicode CLDR's Windows zone table, which src/os/windows/windows-zones.ts is generated from.
+[ -e /usr/share/unicode/cldr/common/supplemental/windowsZones.xml ] || need+=(unicode-cldr-core)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "test peers missing (install them as root): apt-get install ${need[*]}" >&2

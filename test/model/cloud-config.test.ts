@@ -114,7 +114,7 @@ const REFUSED: [string, string[]][] = [
     "runcmd[2]: expected a command string or a list of arguments, got a mapping",
   ]],
   ["bootcmd: [~]", ["bootcmd[0]: expected a command string or a list of arguments, got nothing"]],
-  ["timezone: ../../etc/shadow", ['timezone: expected a time zone name such as Europe/Paris or Etc/UTC, got "../../etc/shadow"']],
+  ["timezone: ../../etc/shadow", ['timezone: expected a time zone name such as Europe/Paris, Etc/UTC or Pacific Standard Time, got "../../etc/shadow"']],
   ["ntp: {servers: [a.example, a.example], pools: ['bad host']}", ['ntp.servers: expected no duplicates, got "a.example" twice', 'ntp.pools[0]: expected a host name (letters, digits, inner hyphens; dot-separated labels of 1-63), got "bad host"']],
   ["ntp: [a]", ["ntp: expected a mapping with servers and/or pools, got a list"]],
   ["ca_certs: {trusted: cert}", ['ca_certs.trusted: expected a list of strings, got "cert"']],

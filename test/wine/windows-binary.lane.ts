@@ -60,6 +60,11 @@ describe("the Windows binary under Wine", () => {
     expect(ran.code).toBe(0);
   });
 
+  test("--help lists the commands, and version --json says win32", () => {
+    expect(wine(["--help"]).stdout).toContain("render-network");
+    expect(JSON.parse(wine(["version", "--json"]).stdout)).toMatchObject({ platform: "win32" });
+  });
+
   test("probe --json reports Windows, says why XenStore is not looked for, and reaches no network", () => {
     const ran = wine(["probe", "--json", "--metadata-url", "http://127.0.0.1:9", "--budget-ms", "3000"]);
     const report = JSON.parse(ran.stdout);

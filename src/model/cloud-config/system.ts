@@ -14,7 +14,9 @@ export const ManageEtcHosts = v.pipe(
 /** A zone name as under /usr/share/zoneinfo: it becomes a path there, so nothing that could leave it. */
 export const Timezone = v.pipe(
   NonEmpty,
-  v.check((tz) => /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(tz), expected("a time zone name such as Europe/Paris or Etc/UTC")),
+  // An IANA name, or a Windows zone id ("W. Europe Standard Time", "UTC+12"), which Windows images'
+  // cloud-configs give; each OS's timezone action then checks it against the zones it knows.
+  v.check((tz) => /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(tz) || /^[A-Za-z][A-Za-z0-9 .()+-]{0,79}$/.test(tz), expected("a time zone name such as Europe/Paris, Etc/UTC or Pacific Standard Time")),
 );
 
 export interface NtpConfig {

@@ -47,7 +47,8 @@ const OWNER = /^[A-Za-z0-9._][A-Za-z0-9._-]*\$?(:[A-Za-z0-9._][A-Za-z0-9._-]*\$?
 const WriteFileSchema = v.pipe(
   v.object(
     {
-      path: v.pipe(NonEmpty, v.check((p) => p.startsWith("/"), expected("an absolute path")), v.check((p) => !p.includes("\0"), "must not contain NUL")),
+      // A Windows image's cloud-config says C:\dir\file; each OS's write-files action maps or refuses it.
+      path: v.pipe(NonEmpty, v.check((p) => /^(\/|\\|[A-Za-z]:[\\/])/.test(p), expected("an absolute path")), v.check((p) => !p.includes("\0"), "must not contain NUL")),
       // YAML may give a number or a boolean where text was meant; cloud-init writes str() of it, so do we.
       content: v.optional(v.pipe(v.union([v.string(), v.number(), v.null()], expected("a string")), v.transform((c) => (c === null ? "" : String(c)))), ""),
       encoding: v.optional(Encoding, "text"),

@@ -8,15 +8,8 @@ import { expectGolden, formatChanges, offlineWindowsFacts, planWindows, windowsF
 
 const planFor = async (yaml: string, facts = windowsFacts()) => planWindows(windowsTimezoneAction, await inputsFrom(yaml), facts);
 
-/**
- * Inputs whose timezone is a Windows id. The cloud-config schema (src/model/cloud-config/system.ts)
- * takes only zoneinfo-like names for now, without spaces, so the value is put in after validation.
- */
-async function withWindowsId(id: string) {
-  const inputs = await inputsFrom("timezone: UTC\n");
-  inputs.userData!.config.timezone = id;
-  return inputs;
-}
+/** Inputs whose timezone is a Windows id, through the real cloud-config schema. */
+const withWindowsId = (id: string) => inputsFrom(`timezone: ${JSON.stringify(id)}\n`);
 
 describe("windows timezone", () => {
   test("an IANA name becomes its Windows zone, set with tzutil", async () => {

@@ -2,12 +2,13 @@ import { cloudConfigOf } from "../../../actions/cloud-config-of.ts";
 import type { Action } from "../../../actions/types.ts";
 import type { WindowsFacts } from "../windows-facts.ts";
 
-/** cloud-config keys whose Linux means have no Windows counterpart in Tether yet, with what to use instead. */
+/**
+ * cloud-config keys whose Linux means have no Windows counterpart in Tether yet, with what to use
+ * instead (ssh_pwauth and disable_root are the passwords and ssh-keys actions' own notes).
+ */
 const LINUX_ONLY: Record<string, string> = {
   bootcmd: "use a #ps1 user-data script",
   manage_etc_hosts: "write C:\\Windows\\System32\\drivers\\etc\\hosts with write_files",
-  ssh_pwauth: "set PasswordAuthentication in C:\\ProgramData\\ssh\\sshd_config with write_files",
-  disable_root: "Windows has no root account",
   ntp: "Windows keeps time with w32time (w32tm /config in a #ps1 script)",
   ca_certs: "Import-Certificate in a #ps1 script",
   packages: "a #ps1 script (winget, choco, msiexec)",
