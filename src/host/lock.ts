@@ -1,5 +1,6 @@
 import { mkdir, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { createServer } from "node:net";
+import { basename, dirname } from "node:path";
 import { HostError } from "../errors.ts";
 import { socketAnswers } from "./socket-answers.ts";
 
@@ -31,4 +32,19 @@ export async function acquireSocketLock(hostPath: string, name: string): Promise
   const second = await listenOn(hostPath);
   if (second === "in-use") throw new HostError(`${name} was taken by another process just now: one agent daemon per machine`);
   return second;
+}
+
+/**
+ * Windows has no unix-socket files to bind as a lock; a named pipe does the same job better: one
+ * process may create it, and it is gone the moment its holder exits, so nothing is ever stale.
+ */
+export async function acquirePipeLock(path: string): Promise<HostLock> {
+  const pipe = `\\\\.\\pipe\\tether-${basename(path)}`;
+  const server = createServer(() => {});
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(new HostError(error.code === "EADDRINUSE" ? `${path} is held by another running process: one agent daemon per machine` : `lock ${pipe}: ${error.message}`));
+    });
+    server.listen(pipe, () => resolve({ release: () => void server.close() }));
+  });
 }

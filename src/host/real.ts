@@ -7,7 +7,7 @@ import { createRealFs } from "./real-fs.ts";
 import { runProgram } from "./real-run.ts";
 import { sleep } from "./sleep.ts";
 import { connectUnix, openDevice } from "./real-stream.ts";
-import { acquireSocketLock } from "./lock.ts";
+import { acquirePipeLock, acquireSocketLock } from "./lock.ts";
 import { startProgram } from "./real-start.ts";
 import { openRealFile } from "./real-open-file.ts";
 import { listenUnix } from "./real-listen.ts";
@@ -63,7 +63,8 @@ export async function createRealHost(options: RealHostOptions): Promise<Host> {
     sleep,
     log: options.log,
     // The lock's directory may not exist yet (/run/tether): resolve the parent inside the root.
-    lock: async (path) => acquireSocketLock(`${await fs.realPath(path.slice(0, path.lastIndexOf("/")) || "/")}/${path.slice(path.lastIndexOf("/") + 1)}`, path),
+    lock: async (path) =>
+      process.platform === "win32" ? acquirePipeLock(path) : acquireSocketLock(`${await fs.realPath(path.slice(0, path.lastIndexOf("/")) || "/")}/${path.slice(path.lastIndexOf("/") + 1)}`, path),
     start: startProgram,
     openFile: (path, mode) => openRealFile(fs, path, mode),
     listen: (path, onConnection) =>

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { HostError } from "../errors.ts";
 import type { Host } from "../host/types.ts";
 import { parseWith } from "../model/validate.ts";
 import { LABELS, transportOfLabel } from "./labels.ts";
@@ -44,13 +45,13 @@ export type WindowsSnapshot = v.InferOutput<typeof SnapshotSchema>;
 
 export async function windowsSnapshot(host: Host, timeoutMs: number): Promise<WindowsSnapshot> {
   const result = await host.run(powershellArgv(SCRIPT), { timeoutMs });
-  if (result.timedOut) throw new Error(`powershell gave no answer within ${timeoutMs} ms`);
-  if (result.code !== 0) throw new Error(`powershell exited ${result.code}: ${result.stderr.trim().slice(0, 200)}`);
+  if (result.timedOut) throw new HostError(`powershell gave no answer within ${timeoutMs} ms`);
+  if (result.code !== 0) throw new HostError(`powershell exited ${result.code}: ${result.stderr.trim().slice(0, 200)}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(result.stdout);
   } catch {
-    throw new Error("powershell printed no JSON");
+    throw new HostError("powershell printed no JSON");
   }
   return parseWith(SnapshotSchema, parsed, "powershell probe");
 }
