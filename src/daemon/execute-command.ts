@@ -81,6 +81,12 @@ function passwordConfig(user: string, password: Secret, crypted: boolean): UserD
   return { config, scripts: [], writeFileContents: [], warnings: [] };
 }
 
+/** cloud-config's `password`: the default user's, never expired. */
+function defaultUserPasswordConfig(password: Secret): UserData {
+  const config = { users: ["default"], password, chpasswd: { expire: false, users: [] } } as unknown as CloudConfig;
+  return { config, scripts: [], writeFileContents: [], warnings: [] };
+}
+
 /** The passwords action's refusals name its cloud-config fields; a host asked for one user's password. */
 function asPasswordRequest(error: unknown, user: string): unknown {
   if (!(error instanceof InputError)) return error;
@@ -178,10 +184,11 @@ async function executeOnWindows(ctx: DaemonContext, command: Command): Promise<C
     case "set-password": {
       if (command.crypted) throw new HostError("set-password: a crypt hash cannot set a Windows password (give the password itself)");
       const user = command.user ?? "Administrator";
-      const userData = passwordConfig(user, command.password, false);
+      // No user named: the built-in Administrator, which the Windows accounts find by its RID 500
+      // as the default user, whatever this Windows calls it ("Administrateur").
+      const userData = command.user === undefined ? defaultUserPasswordConfig(command.password) : passwordConfig(user, command.password, false);
       const check = (facts: WindowsFacts) => {
-        const builtin = user === "Administrator" && facts.users.some((u) => u.sid.endsWith("-500"));
-        if (!builtin && !facts.users.some((u) => u.name.toLowerCase() === user.toLowerCase())) throw new HostError(`set-password: no local user ${JSON.stringify(user)} on this Windows`);
+        if (command.user !== undefined && !facts.users.some((u) => u.name.toLowerCase() === user.toLowerCase())) throw new HostError(`set-password: no local user ${JSON.stringify(user)} on this Windows`);
       };
       try {
         const result = await applyActions<WindowsFacts>(ctx, dataFor(ctx, {}), [windows.passwords], { userData, check });
