@@ -8,7 +8,7 @@
  * a probe there cannot reach 169.254.169.254 or anything else.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../helpers/run-agent.ts";
@@ -19,6 +19,7 @@ const VERSION = (await Bun.file(join(REPO, "package.json")).json()).version as s
 
 let prefix = "";
 let root = "";
+let image = "";
 
 interface Ran {
   code: number;
@@ -43,13 +44,15 @@ beforeAll(() => {
   if (setup.exitCode !== 0) throw new Error(`wine-shim setup exited ${setup.exitCode}`);
   prefix = mkdtempSync(join(tmpdir(), "tether-wine-"));
   root = mkdtempSync(join(tmpdir(), "tether-winroot-"));
+  image = mkdtempSync(join(tmpdir(), "tether-winimage-"));
+  mkdirSync(join(image, "Windows/System32"), { recursive: true });
   // The first run makes the prefix (~20 s); the tests' own timings then stay small.
   wine(["--version"], 300_000);
 }, 600_000);
 
 afterAll(() => {
   Bun.spawnSync(["/usr/lib/wine/wineserver", "-k"], { env: { ...process.env, WINEPREFIX: prefix } });
-  for (const dir of [prefix, root]) if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [prefix, root, image]) if (dir) rmSync(dir, { recursive: true, force: true });
   rmSync(join(REPO, "dist/bcryptprimitives.dll"), { force: true });
 });
 
@@ -102,5 +105,16 @@ describe("the Windows binary under Wine", () => {
     expect(out.target.os).toBe("windows");
     expect(out.due.map((d: { action: string }) => d.action)).toEqual(expect.arrayContaining(["hostname", "network", "users", "ssh-keys", "passwords", "write-files", "timezone", "scripts", "power-state"]));
     expect(JSON.stringify(out)).not.toContain("not-a-real-token");
+  });
+
+  test("install --root IMAGE: the Windows binary copies itself into a Windows image and sets up its first boot", () => {
+    const ran = wine(["install", "--root", image, "--binary", EXE]);
+    expect(ran.stderr).toBe("");
+    expect(ran.code).toBe(0);
+    expect(readFileSync(join(image, "Program Files/Tether/agent.exe")).equals(readFileSync(EXE))).toBe(true);
+    expect(readFileSync(join(image, "Windows/Setup/Scripts/SetupComplete.cmd"), "latin1")).toBe('"C:\\Program Files\\Tether\\agent.exe" install --init windows --start\r\n');
+    // Again: nothing to change, the line is not repeated.
+    expect(wine(["install", "--root", image, "--binary", EXE]).code).toBe(0);
+    expect(readFileSync(join(image, "Windows/Setup/Scripts/SetupComplete.cmd"), "latin1").split("\n")).toHaveLength(2);
   });
 });
