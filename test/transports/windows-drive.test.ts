@@ -25,7 +25,7 @@ const PROBE = JSON.stringify({
 describe("config drives and NoCloud volumes on Windows: found by label, read through the drive letter", () => {
   test("a config drive on D:", async () => {
     const host = createFakeHost({ platform: "win32", drives: { "D:": CONFIG_DRIVE } });
-    const data = await readInstanceData(host, { transport: "config-drive", verdict: "found", evidence: [], location: "D:\\" }, { os: "win32", dmi: {}, evidence: [] });
+    const data = await readInstanceData(host, { transport: "config-drive", verdict: "found", evidence: [], ms: 0, location: "D:\\" }, { os: "win32", dmi: {}, evidence: [] });
     expect(data.instanceId).toBe("83679162-1378-4288-a2d4-70e13ec132aa");
     expect(data.hostname).toBe("win-from-drive");
     expect(data.source).toEqual({ transport: "config-drive", location: "D:\\" });
@@ -33,7 +33,7 @@ describe("config drives and NoCloud volumes on Windows: found by label, read thr
 
   test("a NoCloud volume on E:", async () => {
     const host = createFakeHost({ platform: "win32", drives: { "E:": NOCLOUD } });
-    const data = await readInstanceData(host, { transport: "nocloud", verdict: "found", evidence: [], location: "E:\\" }, { os: "win32", dmi: {}, evidence: [] });
+    const data = await readInstanceData(host, { transport: "nocloud", verdict: "found", evidence: [], ms: 0, location: "E:\\" }, { os: "win32", dmi: {}, evidence: [] });
     expect(data.instanceId).toBe("iid-drive");
   });
 
@@ -45,10 +45,10 @@ describe("config drives and NoCloud volumes on Windows: found by label, read thr
 
   test("a drive that is not mounted, or a drive location on a host without drives, is a clear error", async () => {
     const host = createFakeHost({ platform: "win32", drives: {} });
-    const missing = await failure(readInstanceData(host, { transport: "config-drive", verdict: "found", evidence: [], location: "F:\\" }, { os: "win32", dmi: {}, evidence: [] }));
+    const missing = await failure(readInstanceData(host, { transport: "config-drive", verdict: "found", evidence: [], ms: 0, location: "F:\\" }, { os: "win32", dmi: {}, evidence: [] }));
     expect(missing).toBeInstanceOf(HostError);
     expect(missing.message).toContain("F: is not a mounted volume");
     const linux = createFakeHost();
-    expect((await failure(readInstanceData(linux, { transport: "nocloud", verdict: "found", evidence: [], location: "E:\\" }, { os: "linux", dmi: {}, evidence: [] }))).message).toContain("not Windows");
+    expect((await failure(readInstanceData(linux, { transport: "nocloud", verdict: "found", evidence: [], ms: 0, location: "E:\\" }, { os: "linux", dmi: {}, evidence: [] }))).message).toContain("not Windows");
   });
 });
