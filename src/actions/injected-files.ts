@@ -1,6 +1,6 @@
 import type { Change, Owner } from "../plan/change.ts";
 import type { BootInputs } from "./inputs.ts";
-import { contentOf, DirPlan, parentOf, parentProbes, targetPath } from "./target-files.ts";
+import { contentOf, DirPlan, linuxTargetPath, parentOf, parentProbes } from "./target-files.ts";
 import type { Action, BaseFacts, OsFacts } from "./types.ts";
 
 /**
@@ -78,6 +78,6 @@ export function injectedFilesActionFor<F extends BaseFacts>(means: InjectMeans<F
 }
 
 export const injectedFilesAction: Action = injectedFilesActionFor<OsFacts>({
-  path: (raw, source, field) => targetPath(absolute(raw), source, field),
+  path: (raw, source, field) => linuxTargetPath(absolute(raw), source, field),
   owner: ownerFor,
 });

@@ -1,4 +1,5 @@
 import type { Change } from "../plan/change.ts";
+import { KEY_MAX_CHARS } from "./authorized-keys-edit.ts";
 import { accountsOf, type Accounts } from "./identity/accounts.ts";
 import { formatKeyLine, mergeAuthorizedKeys, parseKeyLine, type KeyLine } from "./identity/authorized-keys.ts";
 import { latin1Bytes, utf8AsLatin1 } from "./identity/bytes.ts";
@@ -27,6 +28,8 @@ interface Target {
 
 /** A key from instance data: exactly one authorized_keys line, or the boot stops naming the field. */
 export function keyOf(text: string, source: string, path: string): KeyLine {
+  // The limit QGA's key edits have: a multi-megabyte "key" is no key, only a huge line for sshd to read.
+  if (text.length > KEY_MAX_CHARS) refuse(source, path, `longer than ${KEY_MAX_CHARS} characters: not an SSH public key`);
   const key = parseKeyLine(text);
   if (!key) refuse(source, path, `expected one SSH public key line ("ssh-ed25519 AAAA… comment", options allowed before the type), got ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`);
   return key;

@@ -26,6 +26,21 @@ export function targetPath(raw: string, source: string, field: string): string {
   return path;
 }
 
+/** Kernel interfaces, not files: a write there changes the running kernel or a device. */
+export const KERNEL_INTERFACES = ["/proc", "/sys", "/dev", "/run/udev"] as const;
+
+/**
+ * targetPath for Linux: also refused under a kernel interface. Apply's temp-and-rename cannot work
+ * in procfs or sysfs, so such a write would fail half-way through the boot; better refused before
+ * the first change, naming the field. (Windows paths go through their own means.)
+ */
+export function linuxTargetPath(raw: string, source: string, field: string): string {
+  const path = targetPath(raw, source, field);
+  const under = KERNEL_INTERFACES.find((p) => path === p || path.startsWith(`${p}/`));
+  if (under) throw new InputError(source, [{ path: field, message: `${path} is under ${under}, a kernel interface, not a file system: refused` }]);
+  return path;
+}
+
 /**
  * facts.files holds file contents; a read path ending in "/" asks whether a directory is there
  * ("" when it is). "/" itself is always a directory, so its answer says whether the facts gatherer
@@ -78,14 +93,21 @@ function asUtf8(bytes: Uint8Array): string | null {
 export const isPrivateMode = (mode: number) => (mode & 0o077) === 0;
 
 /**
+ * A private key whatever the file's mode says (PEM and OpenSSH keys, PGP secret key blocks, PuTTY
+ * key files): write_files' default mode is 0644, and a key given without permissions must not show
+ * in a diff, a --json plan or a log either.
+ */
+export const looksLikePrivateKey = (text: string) => /-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|^PuTTY-User-Key-File-\d+:/m.test(text);
+
+/**
  * Content as a plan carries it: text where the bytes are UTF-8 (so a plan reads well), the bytes
- * otherwise; a private file's text sealed as a Secret so that no diff or JSON plan shows it. The
- * bytes written are exactly the bytes given either way.
+ * otherwise; a private file's text, or a private key's, sealed as a Secret so that no diff or JSON
+ * plan shows it. The bytes written are exactly the bytes given either way.
  */
 export function contentOf(bytes: Uint8Array, mode: number): Content {
   const text = asUtf8(bytes);
   if (text === null) return bytes;
-  return isPrivateMode(mode) ? new Secret(text) : text;
+  return isPrivateMode(mode) || looksLikePrivateKey(text) ? new Secret(text) : text;
 }
 
 /**

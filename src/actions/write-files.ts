@@ -2,7 +2,7 @@ import { InputError } from "../errors.ts";
 import type { Change, Owner } from "../plan/change.ts";
 import { cloudConfigOf } from "./cloud-config-of.ts";
 import type { BootInputs } from "./inputs.ts";
-import { bytesOfRead, concatBytes, contentOf, DirPlan, parentOf, parentProbes, targetPath } from "./target-files.ts";
+import { bytesOfRead, concatBytes, contentOf, DirPlan, linuxTargetPath, looksLikePrivateKey, parentOf, parentProbes } from "./target-files.ts";
 import type { Action, BaseFacts } from "./types.ts";
 
 /** `user` or `user:group`; account names as shadow's tools take them (a trailing $ for machine accounts). */
@@ -29,7 +29,7 @@ export interface FileMeans<F extends BaseFacts> {
   owner(spec: string, source: string, field: string): Owner | undefined;
 }
 
-const LINUX_MEANS: FileMeans<BaseFacts> = { path: (raw, source, field) => targetPath(raw, source, field), owner: ownerOf };
+const LINUX_MEANS: FileMeans<BaseFacts> = { path: (raw, source, field) => linuxTargetPath(raw, source, field), owner: ownerOf };
 
 interface Entry {
   index: number;
@@ -41,6 +41,14 @@ interface Entry {
   defer: boolean;
 }
 
+/**
+ * cloud-init's default is 0644, which for a private key given without permissions means a key every
+ * user can read (and that ssh refuses to use): such a key gets 0600. Permissions given are kept.
+ */
+function defaultMode(bytes: Uint8Array): number {
+  return looksLikePrivateKey(new TextDecoder().decode(bytes)) ? 0o600 : 0o644;
+}
+
 function entriesOf<F extends BaseFacts>(inputs: BootInputs, facts: Omit<F, "files">, means: FileMeans<F>): { entries: Entry[]; source: string } {
   const view = cloudConfigOf(inputs);
   const source = view.sourceOf("write_files");
@@ -50,12 +58,12 @@ function entriesOf<F extends BaseFacts>(inputs: BootInputs, facts: Omit<F, "file
     const field = `write_files[${index}]`;
     const path = means.path(file.path, source, `${field}.path`, facts);
     const owner = means.owner(file.owner, source, `${field}.owner`);
-    if (!Number.isInteger(file.permissions) || file.permissions < 0 || file.permissions > 0o7777) {
+    if (file.permissions !== undefined && (!Number.isInteger(file.permissions) || file.permissions < 0 || file.permissions > 0o7777)) {
       throw new InputError(source, [{ path: `${field}.permissions`, message: `expected permission bits between 0 and 07777, got ${file.permissions}` }]);
     }
     const bytes = contents[index];
     if (!bytes) throw new Error(`${field}: not decoded; user-data must come through readUserData`);
-    return { index, path, bytes, mode: file.permissions, owner, append: file.append, defer: file.defer };
+    return { index, path, bytes, mode: file.permissions ?? defaultMode(bytes), owner, append: file.append, defer: file.defer };
   });
   return { entries, source };
 }

@@ -4,7 +4,7 @@ import { planBoot } from "../actions/plan-boot.ts";
 import type { Action, BaseFacts } from "../actions/types.ts";
 import type { Host } from "../host/types.ts";
 import { backendFor, type OsBackend } from "../os/backend.ts";
-import { actionOutcomes, applyPlan, type ApplyResult } from "../plan/apply.ts";
+import { actionOutcomes, applyPlan, firstFailureWith, type ApplyResult } from "../plan/apply.ts";
 import type { Plan } from "../plan/change.ts";
 import { decide, loadState, readBootId, recordRun, type TetherState } from "../state/index.ts";
 
@@ -71,6 +71,8 @@ export async function applyBoot(host: Host, inputs: BootInputs, boot: BootPlan, 
     finishedAt: host.now(),
     actions,
     errors: actions.flatMap((a) => ("error" in a && a.error ? [`${a.name}: ${a.error}`] : [])),
+  }).catch((error: unknown) => {
+    throw firstFailureWith(result.steps, error, "the run could not be recorded");
   });
   for (const warning of result.warnings) log.withTag("boot").warn(warning);
   // Recorded first: a reboot that kills the agent must not make the next start run it all again.

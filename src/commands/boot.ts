@@ -5,6 +5,7 @@ import { budgetOf, metadataUrlOf, probeArgs } from "../cli/probe-flags.ts";
 import { printJson, printText } from "../cli/output.ts";
 import type { AgentCommand } from "../cli/run-cli.ts";
 import { applyBoot, planFor, type BootPlan } from "../boot/run-boot.ts";
+import { BOOT_LOCK, BOOT_WAIT_MS, holderOf, withBootLock } from "../boot/boot-lock.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { actionOutcomes, type ActionOutcome } from "../plan/apply.ts";
 import { diffPlan, planJson } from "../plan/diff.ts";
@@ -45,6 +46,14 @@ function transportOf(flag: string | undefined): TransportName | undefined {
   return flag as TransportName;
 }
 
+/** --wait-ms: how long to wait for another run holding the boot lock; 0 gives up at once. */
+function waitOf(flag: string | undefined): number {
+  if (flag === undefined) return BOOT_WAIT_MS;
+  const ms = Number(flag);
+  if (!/^\d+$/.test(flag) || !Number.isSafeInteger(ms)) throw new UsageError(`--wait-ms ${JSON.stringify(flag)}: expected a whole number of ms (0: do not wait)`);
+  return ms;
+}
+
 async function readSeedDir(seed: string): Promise<InstanceData> {
   const seedFs = createRealFs(await checkedRoot(seed, "--seed"));
   if (await seedFs.exists("/openstack")) return readOpenstack(configDriveSource(seedFs, seed), "config-drive");
@@ -70,10 +79,16 @@ const boot: AgentCommand = defineCommand({
       valueHint: "NAME",
       description: `Use this source and look for no other: ${BOOT_ORDER.join(", ")}`,
     },
+    "wait-ms": {
+      type: "string",
+      valueHint: "N",
+      description: `When another run (a boot, the daemon's tether-apply) holds ${BOOT_LOCK}, wait this long for it before exit 1 (default ${BOOT_WAIT_MS}; 0: do not wait)`,
+    },
     ...probeArgs,
   },
   async run({ args }) {
     const transport = transportOf(args.transport);
+    const waitMs = waitOf(args["wait-ms"]);
     if (args.seed && transport) throw new UsageError("--seed and --transport both name the source: give one");
     const probeOptions = { metadataUrl: metadataUrlOf(args["metadata-url"]), budgetMs: budgetOf(args["budget-ms"]), startedAt: 0, ...(transport ? { only: transport } : {}) };
     const { host, log, json } = await contextFor(args);
@@ -81,10 +96,11 @@ const boot: AgentCommand = defineCommand({
     log.withTag("boot").info(`instance ${data.instanceId} from ${data.source.transport} ${data.source.location}`);
     const inputs = await prepareInputs(data, await readHostNics(host.fs));
     for (const warning of inputs.warnings) log.withTag("boot").warn(warning);
-    const boot = await planFor(host, inputs);
     const view = viewInputs(inputs);
 
     if (args["dry-run"]) {
+      // No lock: a dry run writes nothing, and the records it reads are replaced whole, never half-written.
+      const boot = await planFor(host, inputs);
       if (json) return printJson({ dryRun: true, target: { os: boot.backend.os, description: boot.target }, instanceData: view, due: boot.decisions, notes: boot.notes, plan: planJson(boot.plan) });
       const diff = await diffPlan(host, boot.plan);
       printText(`Instance data (dry run: nothing was changed)\n${formatInstanceData(view)}\n`);
@@ -95,7 +111,12 @@ const boot: AgentCommand = defineCommand({
       return EXIT.ok;
     }
 
-    const result = await applyBoot(host, inputs, boot, log);
+    // Plan under the lock too: which actions are due depends on the records the other run writes.
+    const lock = { holder: holderOf(host, `agent boot of instance ${data.instanceId}`), waitMs, log, hint: "wait longer with --wait-ms, or let it finish" };
+    const { boot, result } = await withBootLock(host, lock, async () => {
+      const boot = await planFor(host, inputs);
+      return { boot, result: await applyBoot(host, inputs, boot, log) };
+    });
     const outcomes = actionOutcomes(result);
     if (json) printJson({ dryRun: false, instanceId: data.instanceId, ok: result.ok, actions: outcomes, steps: result.steps });
     else printText(formatOutcomes(boot.decisions, outcomes));

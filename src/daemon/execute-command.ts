@@ -22,6 +22,7 @@ import type { Plan } from "../plan/change.ts";
 import { STATE_DIR } from "../plan/journal.ts";
 import type { UserData } from "../userdata/index.ts";
 import { applyBoot, planFor } from "../boot/run-boot.ts";
+import { DAEMON_APPLY_WAIT_MS, holderOf, withBootLock } from "../boot/boot-lock.ts";
 import { displayUrl, downloadUpdate, planAgentUpdate } from "./agent-update.ts";
 import { checkInjectPath, INJECT_MAX_BYTES } from "./inject-policy.ts";
 
@@ -221,8 +222,13 @@ async function executeOnWindows(ctx: DaemonContext, command: Command): Promise<C
  */
 async function applyCommand(ctx: DaemonContext, command: Extract<Command, { name: "apply" }>): Promise<CommandOutcome> {
   const inputs = await prepareInputs(command.data, await readHostNics(ctx.host.fs));
-  const boot = await planFor(ctx.host, inputs);
-  const result = checked(await applyBoot(ctx.host, inputs, boot, ctx.host.log));
+  // Boot's lock: this writes the same records and journal as a boot, which may be running now.
+  const lock = { holder: holderOf(ctx.host, `agent daemon's apply of instance ${command.data.instanceId}`), waitMs: DAEMON_APPLY_WAIT_MS, log: ctx.host.log, hint: "ask again once it is done" };
+  const { boot, result } = await withBootLock(ctx.host, lock, async () => {
+    const boot = await planFor(ctx.host, inputs);
+    return { boot, result: await applyBoot(ctx.host, inputs, boot, ctx.host.log) };
+  });
+  checked(result);
   const due = boot.decisions.filter((d) => d.run).map((d) => d.action);
   return { message: `applied instance ${command.data.instanceId}: ${due.length ? due.join(", ") : "nothing due"}; ${changed(result)} change(s)`, result };
 }

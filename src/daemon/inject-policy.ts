@@ -1,4 +1,4 @@
-import { targetPath } from "../actions/target-files.ts";
+import { linuxTargetPath } from "../actions/target-files.ts";
 import { InputError } from "../errors.ts";
 
 /**
@@ -7,9 +7,6 @@ import { InputError } from "../errors.ts";
  */
 export const INJECT_MAX_BYTES = 1 << 20;
 
-/** Kernel interfaces, not files: a write there changes the running kernel or a device. */
-const PSEUDO = ["/proc", "/sys", "/dev", "/run/udev"];
-
 /**
  * Where a host may put a file: an absolute, normalized path (no `..`, no NUL), not into a pseudo
  * file system. Symlinks cannot lead out of --root (the rooted fs resolves them inside it) and a
@@ -17,8 +14,5 @@ const PSEUDO = ["/proc", "/sys", "/dev", "/run/udev"];
  */
 export function checkInjectPath(raw: string, source: string): string {
   if (!raw.startsWith("/")) throw new InputError(source, [{ path: "path", message: `expected an absolute path, got ${JSON.stringify(raw)}` }]);
-  const path = targetPath(raw, source, "path");
-  const pseudo = PSEUDO.find((p) => path === p || path.startsWith(`${p}/`));
-  if (pseudo) throw new InputError(source, [{ path: "path", message: `${path} is under ${pseudo}, a kernel interface, not a file system: refused` }]);
-  return path;
+  return linuxTargetPath(raw, source, "path");
 }

@@ -1,5 +1,7 @@
 import { readProbed } from "../boot/read-probed.ts";
+import { holderOf } from "../boot/boot-lock.ts";
 import { HostError, UsageError } from "../errors.ts";
+import { LockHeldError } from "../host/lock-held.ts";
 import type { Host } from "../host/types.ts";
 import type { ProbeOptions } from "../probe/index.ts";
 import { virtioDetector } from "../probe/virtio.ts";
@@ -140,7 +142,9 @@ async function serveVirtio(host: Host, channel: Channel, options: DaemonOptions)
  */
 export async function runDaemon(host: Host, options: DaemonOptions): Promise<void> {
   const channel = await chooseChannel(host, options);
-  const lock = await host.lock(DAEMON_LOCK);
+  const lock = await host.lock(DAEMON_LOCK, { holder: holderOf(host, "agent daemon") }).catch((error: unknown) => {
+    throw error instanceof LockHeldError ? new HostError(`${error.message}: one agent daemon per machine`) : error;
+  });
   try {
     await (channel.transport === "xenstore" ? serveXenstore(host, channel, options) : serveVirtio(host, channel, options));
     host.log.withTag("daemon").info("stopped");

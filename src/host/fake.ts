@@ -4,6 +4,7 @@ import { checkArgv } from "./real-run.ts";
 import { createFakeFs, type FakeFs, type FakeTree } from "./fake-fs.ts";
 import { sleep } from "./sleep.ts";
 import { HostError } from "../errors.ts";
+import { LockHeldError } from "./lock-held.ts";
 import { outputLimit, startEnv } from "./real-start.ts";
 import { openFakeFile } from "./fake-open-file.ts";
 import { createFakeSockets } from "./fake-socket.ts";
@@ -96,7 +97,8 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
     level: 5,
     reporters: [{ log: (e) => logs.push(`${e.type}${e.tag ? ` [${e.tag}]` : ""} ${e.args.map(String).join(" ")}`) }],
   });
-  const held = new Set<string>();
+  const held = new Map<string, string | null>();
+  const tokens = new Map<string, { holder: string | null }>();
   const refuse = () => Promise.reject(new TypeError("fake host: no network"));
   const handler = options.fetch ?? refuse;
   const fs = createFakeFs(options.tree, () => clock.now);
@@ -154,10 +156,19 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
     now: () => clock.now,
     sleep,
     log,
-    async lock(path) {
-      if (held.has(path)) throw new HostError(`${path} is held by another running process: one agent daemon per machine`);
-      held.add(path);
-      return { release: () => void held.delete(path) };
+    async lock(path, lockOptions = {}) {
+      if (held.has(path)) throw new LockHeldError(path, held.get(path) ?? null);
+      // Each lock is its own token: a release after the path was taken again frees nothing.
+      const token = { holder: lockOptions.holder ?? null };
+      held.set(path, token.holder);
+      tokens.set(path, token);
+      return {
+        release: () => {
+          if (tokens.get(path) !== token) return;
+          tokens.delete(path);
+          held.delete(path);
+        },
+      };
     },
     start,
     openFile: (path, mode) => openFakeFile(fs, path, mode),

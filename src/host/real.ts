@@ -63,8 +63,10 @@ export async function createRealHost(options: RealHostOptions): Promise<Host> {
     sleep,
     log: options.log,
     // The lock's directory may not exist yet (/run/tether): resolve the parent inside the root.
-    lock: async (path) =>
-      process.platform === "win32" ? acquirePipeLock(path) : acquireSocketLock(`${await fs.realPath(path.slice(0, path.lastIndexOf("/")) || "/")}/${path.slice(path.lastIndexOf("/") + 1)}`, path),
+    lock: async (path, lockOptions = {}) =>
+      process.platform === "win32"
+        ? acquirePipeLock(path, root, lockOptions.holder)
+        : acquireSocketLock(`${await fs.realPath(path.slice(0, path.lastIndexOf("/")) || "/")}/${path.slice(path.lastIndexOf("/") + 1)}`, path, lockOptions.holder),
     start: startProgram,
     openFile: (path, mode) => openRealFile(fs, path, mode),
     listen: (path, onConnection) =>

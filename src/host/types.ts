@@ -54,7 +54,7 @@ export interface RunOptions {
   input?: string | Uint8Array;
   env?: Record<string, string>;
   cwd?: string;
-  /** Kill the program after this long; the result then has `timedOut: true`. */
+  /** Kill the program, and every process it started, after this long; the result then has `timedOut: true`. */
   timeoutMs?: number;
 }
 
@@ -63,6 +63,11 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /**
+   * The program exited, but something it started (a daemon) still held its output: left running,
+   * its output no longer read. Absent otherwise.
+   */
+  outputHeld?: true;
 }
 
 export type Platform = "linux" | "win32";
@@ -150,9 +155,10 @@ export interface Host {
   readonly log: ConsolaInstance;
   /**
    * Takes a machine-wide lock named by a path inside the root (e.g. /run/tether/daemon.lock),
-   * held until released or the process ends; throws a HostError when another process holds it.
+   * held until released or the process ends (a kill -9 included); throws a LockHeldError, naming
+   * what the holder said of itself, when another live process holds it. Never waits.
    */
-  lock(path: string): Promise<HostLock>;
+  lock(path: string, options?: LockOptions): Promise<HostLock>;
   /**
    * Starts a program without waiting for it (argv, never a shell; cwd "/"). A program that cannot
    * be started (missing, not executable) is a HostError thrown here, as qemu-ga's guest-exec fails.
@@ -178,6 +184,11 @@ export interface Host {
    * not a drive.
    */
   openDrive?(letter: string): Promise<RootedFs>;
+}
+
+export interface LockOptions {
+  /** Who holds it, in a line: told to any process that finds the lock held, for its message. */
+  holder?: string;
 }
 
 export interface HostLock {

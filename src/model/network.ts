@@ -21,7 +21,19 @@ const Network = v.pipe(
   v.check((s) => parseCidr(s) !== undefined, (i) => `expected ADDRESS/PREFIX, got ${JSON.stringify(i.input)}`),
 );
 const Mac = v.pipe(v.string(), v.regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, "expected a lower-case MAC address"));
-const Name = v.pipe(v.string(), v.regex(/^[^\s/:]{1,15}$/, "expected an interface name (1-15 characters, no space, '/' or ':')"));
+/**
+ * What the kernel takes as a name (dev_valid_name: 15 bytes, no white space, '/' or ':', not . or ..),
+ * less control characters: every renderer writes names into line-based files.
+ */
+const INTERFACE_NAME = /^(?!\.\.?$)[^\s/:\x00-\x1f\x7f]{1,15}$/;
+export const INTERFACE_NAME_RULE = "1-15 characters; no white space, control characters, '/' or ':'";
+export const isInterfaceName = (name: unknown): name is string => typeof name === "string" && INTERFACE_NAME.test(name);
+const Name = v.pipe(v.string(), v.check((s: string) => isInterfaceName(s), `expected an interface name (${INTERFACE_NAME_RULE})`));
+/** Free text that ends up on one line of a config file: a line break in it would start another line. */
+const LINE = /^[^\x00-\x1f\x7f\u2028\u2029]*$/;
+const OneLine = v.pipe(v.string(), v.regex(LINE, "expected text without line breaks or control characters"));
+/** A search domain or a match glob: one word. */
+const Word = v.pipe(v.string(), v.regex(/^[^\s\x00-\x1f\x7f]+$/, "expected one word (no white space or control characters)"));
 
 export const RouteSchema = v.object({
   /** Destination network, ADDRESS/PREFIX; a default route is 0.0.0.0/0 or ::/0. */
@@ -32,7 +44,7 @@ export const RouteSchema = v.object({
 
 export const NameserversSchema = v.object({
   addresses: v.array(Address),
-  search: v.array(v.string()),
+  search: v.array(Word),
 });
 
 /** A static address with its prefix: "192.0.2.10/24", "2001:db8::10/64". */
@@ -60,13 +72,13 @@ const common = {
   nameservers: NameserversSchema,
 };
 
-const Scalar = v.union([v.string(), v.number(), v.boolean(), v.array(v.string())]);
+const Scalar = v.union([OneLine, v.number(), v.boolean(), v.array(OneLine)]);
 
 export const PhysicalSchema = v.object({
   ...common,
   kind: v.literal("physical"),
   /** How the device is found. Neither: by `name` itself. */
-  match: v.object({ mac: v.optional(Mac), name: v.optional(v.string()) }),
+  match: v.object({ mac: v.optional(Mac), name: v.optional(Word) }),
   /** Rename the matched device to `name` (netplan set-name, a systemd .link, HWADDR in ifcfg). */
   rename: v.boolean(),
 });

@@ -2,23 +2,16 @@ import { InputError } from "../errors.ts";
 import type { SourceNetworkConfig } from "../model/instance-data.ts";
 import { isRecord } from "../model/mapping.ts";
 import { parseYaml } from "../parse/yaml.ts";
+import { parseJson } from "../parse/json.ts";
 
 /** The kinds `agent render-network -k` reads: net-convert's names, plus the formats it lacks. */
 export const KINDS = ["network_data.json", "v1", "v2", "yaml", "xen", "ec2"] as const;
 export type Kind = (typeof KINDS)[number];
 
-function parseJsonDoc(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InputError(source, [{ path: "", message: `invalid JSON: ${(error as Error).message}` }]);
-  }
-}
-
 /** The file as the source the kind names; undefined when a YAML config says `config: disabled`. */
 export function sourceOf(kind: Kind, text: string, path: string): SourceNetworkConfig | undefined {
   if (kind === "network_data.json" || kind === "xen" || kind === "ec2") {
-    const doc = parseJsonDoc(text, path);
+    const doc = parseJson(text, path);
     if (!isRecord(doc)) throw new InputError(path, [{ path: "", message: "expected a JSON object" }]);
     const format = kind === "network_data.json" ? "openstack" : kind;
     // An EC2 tree may be given as the macs mapping itself.

@@ -1,6 +1,8 @@
+import { HostError } from "../errors.ts";
 import type { Host, RunResult } from "../host/types.ts";
 import { Secret } from "../model/secret.ts";
 import type { Change, Plan } from "./change.ts";
+import { undoingAccounts } from "./account-files.ts";
 import { octal, sha256Hex } from "./content.ts";
 import { planJson } from "./diff.ts";
 import { ensureDir, parentOf, removeStaleTemps, writeAtomic } from "./fs-helpers.ts";
@@ -150,8 +152,25 @@ export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = 
   journal.finishedAt = iso(host.now());
   const ok = results.every((r) => r.status !== "failed");
   journal.state = ok ? "done" : "failed";
-  await writeJournal(host, journal, journalPath);
+  try {
+    await writeJournal(host, journal, journalPath);
+  } catch (error) {
+    throw firstFailureWith(results, error, "the journal could not be written");
+  }
   return { planId, ok, steps: results, ms: host.now() - started, interrupted, cleaned, warnings };
+}
+
+/**
+ * A full disk fails a step and then the journal (or the run's record) too: the error that ends the
+ * run names the step's file first, since that is what the operator has to free space for.
+ */
+export function firstFailureWith(steps: readonly StepResult[], error: unknown, then: string): unknown {
+  const failed = steps.find((s) => s.status === "failed");
+  if (!failed) return error;
+  const said = (error as Error).message ?? String(error);
+  // The step failed on this very error (the journal's own write, as it began): nothing to add.
+  if (failed.message === said) return error;
+  return new HostError(`${failed.action}: ${failed.kind} ${failed.target}: ${failed.message ?? "failed"}; then ${then}: ${said}`);
 }
 
 function continues(options: ApplyOptions, step: PlanStep): boolean {
@@ -193,7 +212,7 @@ async function runStep(ctx: StepContext, change: Change): Promise<Outcome> {
     case "run":
       try {
         await ctx.touch();
-        return await applyRun(ctx.host, change);
+        return await undoingAccounts(ctx.host.fs, change.argv, () => applyRun(ctx.host, change));
       } finally {
         // Whatever it ran (useradd, groupadd) may have changed who exists.
         ctx.owners.forget();
@@ -312,6 +331,8 @@ async function applyRun(host: Host, change: Extract<Change, { kind: "run" }>): P
     const said = run.stderr.trim().split("\n").filter((l) => l.trim() !== "").pop() ?? run.stdout.trim().split("\n").pop() ?? "";
     return { status: "failed", message: `exited ${result.code}${said ? `: ${said.trim()}` : ""}`, run };
   }
+  // A daemon it forked keeps running (as under cloud-init); the boot just does not wait for it.
+  if (result.outputHeld) return { status: "ok", message: "exited 0; a process it started still runs and holds its output: not waited for", run };
   return { status: "ok", message: "exited 0", run };
 }
 

@@ -1,12 +1,22 @@
 import { HostError } from "../errors.ts";
+import { FsError } from "../host/fs-error.ts";
 import type { RootedFs, WriteOptions } from "../host/types.ts";
 import { isTempName, splitPath, tempPathFor } from "./step.ts";
 
-/** Writes `path` through a temp file beside it and a rename: a reader sees the old file or the new, never half. */
+/**
+ * Writes `path` through a temp file beside it and a rename: a reader sees the old file or the new,
+ * never half. When either fails (a full disk), the temp goes at once: half a file must not be left
+ * behind, nor keep the space the next write needs. The error names `path`, not the temp.
+ */
 export async function writeAtomic(fs: RootedFs, path: string, data: string | Uint8Array, options: WriteOptions): Promise<void> {
   const temp = tempPathFor(path);
-  await fs.writeFile(temp, data, options);
-  await fs.rename(temp, path);
+  try {
+    await fs.writeFile(temp, data, options);
+    await fs.rename(temp, path);
+  } catch (error) {
+    await fs.remove(temp).catch(() => undefined);
+    throw error instanceof FsError && error.path === temp ? new FsError(error.code, error.op, path) : error;
+  }
 }
 
 /**

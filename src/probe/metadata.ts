@@ -1,4 +1,5 @@
 import type { Host } from "../host/types.ts";
+import { readBounded } from "../transports/read-bounded.ts";
 import { versionList } from "../transports/openstack/versions.ts";
 import type { CandidateFinding, Detector } from "./types.ts";
 
@@ -9,8 +10,13 @@ const MAX_BODY = 64 * 1024;
 
 interface Answer {
   status: number;
+  /** Empty when the answer was over MAX_BODY (tooLarge then). */
   body: string;
+  tooLarge?: boolean;
 }
+
+/** An answer past MAX_BODY is none the probe looks for (a version list, a token, an id): the rest is never read. */
+class Enough extends Error {}
 
 async function ask(host: Host, url: string, signal: AbortSignal, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
   const response = await host.http.raw(url, {
@@ -19,10 +25,17 @@ async function ask(host: Host, url: string, signal: AbortSignal, init: { method?
     retry: 0,
     redirect: "manual",
     ignoreResponseError: true,
-    responseType: "text",
+    // A stream read with a bound, not "text": that would take in all a server sends (800 MB of
+    // a 1 GB answer within the 1.5 s budget, on loopback) only to keep 64 KiB of it.
+    responseType: "stream",
   });
-  const body = typeof response._data === "string" ? response._data.slice(0, MAX_BODY) : "";
-  return { status: response.status, body };
+  try {
+    const bytes = await readBounded(response._data as ReadableStream<Uint8Array> | undefined, MAX_BODY, { over: () => new Enough(), broke: (error) => error as Error });
+    return { status: response.status, body: new TextDecoder().decode(bytes) };
+  } catch (error) {
+    if (error instanceof Enough) return { status: response.status, body: "", tooLarge: true };
+    throw error;
+  }
 }
 
 function failure(error: unknown, signal: AbortSignal): string {
@@ -36,6 +49,7 @@ async function openstack(host: Host, base: string, signal: AbortSignal): Promise
   try {
     const answer = await ask(host, `${base}/openstack`, signal);
     if (answer.status !== 200) return { found: false, line: `GET /openstack → ${answer.status}` };
+    if (answer.tooLarge) return { found: false, line: `GET /openstack → 200, but over ${MAX_BODY} bytes: not a list of versions` };
     const versions = versionList(answer.body);
     if (!versions) return { found: false, line: "GET /openstack → 200, but not a list of versions" };
     return { found: true, line: `GET /openstack → 200: OpenStack metadata, versions ${versions.slice(-3).join(", ")}` };

@@ -41,6 +41,16 @@ export function viewInputs(inputs: BootInputs) {
   };
 }
 
+/** Keys whose values are passwords or keys by their name: Nova's meta.admin_pass (cloudbase-init reads it), a token. */
+const SECRET_KEY = /pass(word|wd)?$|^pass|secret|token|private|credential/i;
+
+/** Other meta-data as given, but for values under a secret-looking key, at any depth. */
+function sealedMetadata(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sealedMetadata);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? "[redacted]" : sealedMetadata(v)]));
+}
+
 /** InstanceData as a JSON-safe object with nothing secret in it. */
 export function viewInstanceData(data: InstanceData) {
   return {
@@ -54,7 +64,7 @@ export function viewInstanceData(data: InstanceData) {
     network: data.network && { format: data.network.format, source: data.network.source },
     userData: describeBlob(data.userData),
     vendorData: describeBlob(data.vendorData),
-    metadata: data.metadata,
+    metadata: sealedMetadata(data.metadata) as InstanceData["metadata"],
   };
 }
 

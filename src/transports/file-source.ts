@@ -23,11 +23,5 @@ export function utf8(bytes: Uint8Array, source: string): string {
   }
 }
 
-/** JSON text, with the parser's complaint attached to the file's name. */
-export function parseJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InputError(source, [{ path: "", message: `invalid JSON: ${(error as Error).message}` }]);
-  }
-}
+/** JSON text, with the parser's complaint attached to the file's name (one parser for every source). */
+export { parseJson } from "../parse/json.ts";

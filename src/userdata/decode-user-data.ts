@@ -1,6 +1,7 @@
 import { InputError, type Problem } from "../errors.ts";
 import { isRecord } from "../model/mapping.ts";
 import { parseYaml } from "../parse/yaml.ts";
+import { MAX_YAML_TOKENS, type YamlBudget } from "../parse/yaml-limits.ts";
 import { decodeBase64, latin1 } from "./base64.ts";
 import { typeFromStart, WINDOWS_TYPES } from "./detect.ts";
 import { gunzipLimited, isGzip, type Budget } from "./gunzip.ts";
@@ -59,6 +60,8 @@ const SCRIPT_TYPES: Record<string, ScriptKind> = {
 interface Decoding {
   source: string;
   budget: Budget;
+  /** YAML tokens left for all the cloud-config parts together: 256 parts must not cost 256 documents' worth. */
+  yaml: YamlBudget;
   multipart: boolean;
   configs: Record<string, unknown>[];
   scripts: UserScript[];
@@ -76,7 +79,7 @@ function utf8(bytes: Uint8Array, source: string, path: string): string {
 function readCloudConfig(body: Uint8Array, where: string, d: Decoding): void {
   let parsed: unknown;
   try {
-    parsed = parseYaml(utf8(body, d.source, where), d.source);
+    parsed = parseYaml(utf8(body, d.source, where), d.source, d.yaml);
   } catch (error) {
     // parseYaml names the line; within a multipart, the part is named too.
     if (error instanceof InputError && d.multipart) throw new InputError(d.source, error.problems.map((p) => ({ path: p.path ? `${where}: ${p.path}` : where, message: p.message })));
@@ -130,7 +133,7 @@ export async function decodeUserData(data: Uint8Array, options: DecodeOptions): 
     bytes = decodeBase64(latin1(bytes), source);
   }
   if (bytes.length > limits.input) throw tooBig("user-data");
-  const d: Decoding = { source, budget: { remaining: limits.decompressed }, multipart: false, configs: [], scripts: [], warnings: [] };
+  const d: Decoding = { source, budget: { remaining: limits.decompressed }, yaml: { tokens: MAX_YAML_TOKENS }, multipart: false, configs: [], scripts: [], warnings: [] };
   if (isGzip(bytes)) bytes = await gunzipLimited(bytes, d.budget, source);
   const parts: MimePart[] = looksLikeMime(bytes) ? parseMime(bytes, source, limits, d.warnings) : [{ contentType: "text/x-not-multipart", body: bytes, index: 1 }];
   d.multipart = parts.length > 1 || looksLikeMime(bytes);

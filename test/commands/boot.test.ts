@@ -6,6 +6,7 @@ import { makeTargetRoot } from "../../examples/target-root.ts";
 import { startFakeXenstored, type FakeXenstored } from "../helpers/fake-xenstored.ts";
 import { Workspace } from "../helpers/make-images.ts";
 import { runAgent } from "../helpers/run-agent.ts";
+import { TEST_SECRETS } from "../helpers/test-secrets.ts";
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -72,7 +73,7 @@ describe("agent boot", () => {
     expect(out.instanceData.instanceId).toBe("iid-example-0001");
     expect(out.instanceData.userData).toMatchObject({ header: "#cloud-config" });
     expect(out.instanceData.userData.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(run.stdout).not.toContain("not-a-real-token");
+    expect(run.stdout).not.toContain(TEST_SECRETS.exampleToken);
     // logs are JSON lines on stderr
     for (const line of run.stderr.trim().split("\n")) expect(JSON.parse(line)).toHaveProperty("level");
   });
@@ -175,7 +176,7 @@ describe("agent boot", () => {
   test("from the OpenStack metadata service, found by the probe", async () => {
     const files: Record<string, string> = {
       "/openstack": "latest\n",
-      "/openstack/latest/meta_data.json": JSON.stringify({ uuid: "iid-http", hostname: "api-1", public_keys: { k: "ssh-ed25519 AAAA k" }, admin_pass: "pw-never-shown" }),
+      "/openstack/latest/meta_data.json": JSON.stringify({ uuid: "iid-http", hostname: "api-1", public_keys: { k: "ssh-ed25519 AAAA k" }, admin_pass: TEST_SECRETS.httpAdminPass }),
       "/openstack/latest/user_data": "#cloud-config\n",
     };
     const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req) => new Response(files[new URL(req.url).pathname] ?? "", { status: new URL(req.url).pathname in files ? 200 : 404 }) });
@@ -190,7 +191,7 @@ describe("agent boot", () => {
         adminPassword: "[redacted]",
         source: { transport: "metadata-http", location: url },
       });
-      expect(run.stdout + run.stderr).not.toContain("pw-never-shown");
+      expect(run.stdout + run.stderr).not.toContain(TEST_SECRETS.httpAdminPass);
     } finally {
       server.stop(true);
     }
@@ -232,7 +233,7 @@ describe("agent boot", () => {
 
   test("a config-drive tree as --seed: read, admin password never shown", async () => {
     const seed = tempDir({
-      "openstack/latest/meta_data.json": JSON.stringify({ uuid: "cd-1", hostname: "cd.example", admin_pass: "S3cret-pass", files: [{ path: "/etc/x", content_path: "/content/0000" }] }),
+      "openstack/latest/meta_data.json": JSON.stringify({ uuid: "cd-1", hostname: "cd.example", admin_pass: TEST_SECRETS.driveAdminPass, files: [{ path: "/etc/x", content_path: "/content/0000" }] }),
       "openstack/content/0000": "hello",
     });
     const run = await runAgent(["boot", "--dry-run", "--seed", seed, "--json"]);
@@ -247,7 +248,7 @@ describe("agent boot", () => {
     });
     const text = await runAgent(["boot", "--dry-run", "--seed", seed]);
     expect(text.stdout).toMatch(/admin password +given \(not shown\)/);
-    for (const out of [run.stdout, run.stderr, text.stdout, text.stderr]) expect(out).not.toContain("S3cret-pass");
+    for (const out of [run.stdout, run.stderr, text.stdout, text.stderr]) expect(out).not.toContain(TEST_SECRETS.driveAdminPass);
   });
 
   test("a malformed config drive: exit 1 naming the file and the field, nothing else done", async () => {

@@ -7,6 +7,7 @@ import { makeTargetRoot } from "../../examples/target-root.ts";
 import { connectQga, type QgaClient } from "../helpers/qga-client.ts";
 import { startDaemon } from "../helpers/daemon-process.ts";
 import { VERSION } from "../../src/version.ts";
+import { TEST_SECRETS } from "../helpers/test-secrets.ts";
 
 /**
  * agent daemon serving QGA on a unix socket (--listen), from source, against a small guest root;
@@ -113,10 +114,10 @@ describe("agent daemon --listen (QEMU guest agent protocol)", () => {
   test("guest-set-user-password sets root's shadow hash through the passwords action", async () => {
     const { connect, root } = await start();
     const c = await connect();
-    expect(await c.call("guest-set-user-password", { username: "root", password: Buffer.from("qga pass").toString("base64"), crypted: false })).toEqual({ return: {} });
+    expect(await c.call("guest-set-user-password", { username: "root", password: Buffer.from(TEST_SECRETS.qgaPassword).toString("base64"), crypted: false })).toEqual({ return: {} });
     const hash = readFileSync(join(root, "etc/shadow"), "utf8").split("\n")[0]?.split(":")[1] ?? "";
     const salt = hash.split("$")[2] as string;
-    const check = Bun.spawnSync(["openssl", "passwd", "-6", "-salt", salt, "-stdin"], { stdin: new TextEncoder().encode("qga pass") });
+    const check = Bun.spawnSync(["openssl", "passwd", "-6", "-salt", salt, "-stdin"], { stdin: new TextEncoder().encode(TEST_SECRETS.qgaPassword) });
     expect(check.stdout.toString().trim()).toBe(hash);
     expect(statSync(join(root, "etc/shadow")).mode & 0o777).toBe(0o600);
     expect(await c.call("guest-set-user-password", { username: "nobody-here", password: "eA==", crypted: false })).toMatchObject({ error: { class: "GenericError" } });

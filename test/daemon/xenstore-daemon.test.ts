@@ -9,6 +9,7 @@ import { blockedDevice } from "../helpers/blocked-device.ts";
 import { novaHost, type NovaHost } from "../helpers/nova-host.ts";
 import { startDaemon } from "../helpers/daemon-process.ts";
 import { VERSION } from "../../src/version.ts";
+import { TEST_SECRETS } from "../helpers/test-secrets.ts";
 
 /**
  * The protocol suite: our daemon, from source, serving a guest root; the dev xenstored between it
@@ -84,13 +85,13 @@ describe("agent daemon --transport xenstore (Nova agent protocol)", () => {
 
   test("keyinit + password: root's shadow hash is the password's, with either key derivation", async () => {
     const { host, root, stderr } = await rig();
-    expect(await host.setPassword("correct horse")).toEqual({ returncode: "0", message: "" });
-    expect(await shadowMatches(root, "root", "correct horse")).toBe(true);
-    expect(await host.setPassword("battery staple", { md: "md5" })).toEqual({ returncode: "0", message: "" });
-    expect(await shadowMatches(root, "root", "battery staple")).toBe(true);
+    expect(await host.setPassword(TEST_SECRETS.novaPassword)).toEqual({ returncode: "0", message: "" });
+    expect(await shadowMatches(root, "root", TEST_SECRETS.novaPassword)).toBe(true);
+    expect(await host.setPassword(TEST_SECRETS.novaPasswordMd5, { md: "md5" })).toEqual({ returncode: "0", message: "" });
+    expect(await shadowMatches(root, "root", TEST_SECRETS.novaPasswordMd5)).toBe(true);
     expect(statSync(join(root, "etc/shadow")).mode & 0o777).toBe(0o600);
-    expect(stderr()).not.toContain("correct horse");
-    expect(stderr()).not.toContain("battery staple");
+    expect(stderr()).not.toContain(TEST_SECRETS.novaPassword);
+    expect(stderr()).not.toContain(TEST_SECRETS.novaPasswordMd5);
   });
 
   test("password before any keyinit: 500, shadow untouched", async () => {

@@ -1,4 +1,5 @@
 import type { Subprocess } from "bun";
+import { recordAgentOutput } from "./output-log.ts";
 import { MAIN, REPO } from "./run-agent.ts";
 
 export interface DaemonProcess {
@@ -21,10 +22,19 @@ export async function startDaemon(args: string[], options: { ready: string; env?
     stderr: "pipe",
   });
   let text = "";
+  let out = "";
   const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of daemon.stderr) text += decoder.decode(chunk);
-  })();
+  const stdoutDecoder = new TextDecoder();
+  const reading = Promise.all([
+    (async () => {
+      for await (const chunk of daemon.stderr) text += decoder.decode(chunk, { stream: true });
+    })(),
+    (async () => {
+      for await (const chunk of daemon.stdout) out += stdoutDecoder.decode(chunk, { stream: true });
+    })(),
+  ]);
+  // Recorded once both pipes close (the daemon exited), for the secrets scan (output-log.ts).
+  void reading.then(() => recordAgentOutput(["daemon", ...args], out, text)).catch(() => undefined);
   const deadline = Date.now() + 10_000;
   while (!text.includes(options.ready) && Date.now() < deadline && daemon.exitCode === null) await Bun.sleep(20);
   return { daemon, stderr: () => text };

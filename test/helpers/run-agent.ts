@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { recordAgentOutput } from "./output-log.ts";
 
 export const REPO = resolve(import.meta.dir, "../..");
 export const MAIN = resolve(REPO, "src/main.ts");
@@ -22,6 +23,13 @@ export async function runArgv(argv: string[], options: { cwd?: string; env?: Rec
   return { code, stdout, stderr };
 }
 
+/** runArgv, its output also recorded for the secrets scan (output-log.ts). */
+async function runRecorded(argv: string[], options: { cwd?: string; env?: Record<string, string> }): Promise<AgentRun> {
+  const run = await runArgv(argv, options);
+  recordAgentOutput(argv.slice(2), run.stdout, run.stderr);
+  return run;
+}
+
 /**
  * A command that would probe must be pointed at loopback: no test may reach the real
  * 169.254.169.254. Help and usage errors never get as far as the network.
@@ -40,5 +48,5 @@ export function assertStaysLocal(args: readonly string[]): void {
 /** Runs the agent from source (`bun src/main.ts ARGS`), as `npm run agent -- ARGS` would. */
 export function runAgent(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<AgentRun> {
   assertStaysLocal(args);
-  return runArgv([process.execPath, MAIN, ...args], options);
+  return runRecorded([process.execPath, MAIN, ...args], options);
 }

@@ -32,7 +32,7 @@ describe("host.lock", () => {
     const holder = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe" });
     const reader = holder.stdout.getReader();
     await reader.read();
-    await expect(host.lock("/held.lock")).rejects.toThrow("one agent daemon per machine");
+    await expect(host.lock("/held.lock")).rejects.toThrow("held by another running process");
     holder.kill("SIGKILL");
     await holder.exited;
     expect(existsSync(join(root, "held.lock"))).toBe(true);

@@ -41,7 +41,7 @@ const ACCEPTED: [string, string, unknown][] = [
   ["ssh_pwauth", "ssh_pwauth: 'yes'", true],
   ["chpasswd", "chpasswd: {expire: false, users: [{name: a, type: RANDOM}]}", { expire: false, users: [{ name: "a", type: "RANDOM" }] }],
   ["chpasswd", "chpasswd: {}", { expire: true, users: [] }],
-  ["write_files", "write_files: [{path: /etc/x}]", [{ path: "/etc/x", content: "", encoding: "text", owner: "root:root", permissions: 0o644, append: false, defer: false }]],
+  ["write_files", "write_files: [{path: /etc/x}]", [{ path: "/etc/x", content: "", encoding: "text", owner: "root:root", append: false, defer: false }]],
   ["write_files", "write_files: [{path: /x, permissions: 0600, encoding: gzip+base64, content: H4sI, owner: 'www-data:adm', append: yes, defer: on}]", [{ path: "/x", content: "H4sI", encoding: "gz+b64", owner: "www-data:adm", permissions: 0o600, append: true, defer: true }]],
   ["write_files", "write_files: [{path: /x, permissions: '0755', encoding: b64}, {path: /y, permissions: '755', encoding: gz}, {path: /z, permissions: '0o4755', encoding: text/plain}]", [
     { path: "/x", content: "", encoding: "b64", owner: "root:root", permissions: 0o755, append: false, defer: false },

@@ -31,6 +31,20 @@ async function detect(metadataUrl: string, budgetMs = 1500) {
 const openstackServer: Handler = (req) => (new URL(req.url).pathname === "/openstack" ? new Response("2012-08-10\n2013-04-04\nlatest") : new Response("", { status: 404 }));
 
 describe("metadata service detector", () => {
+  test("an answer past 64 KiB is no version list: said so, and the rest of it never read", async () => {
+    let sent = 0;
+    const chunk = new Uint8Array(1 << 20).fill(0x61);
+    const url = serve((req) =>
+      new URL(req.url).pathname === "/openstack"
+        ? new Response(new ReadableStream({ pull: (c) => void (sent < 1 << 30 ? (c.enqueue(chunk), (sent += chunk.length)) : c.close()) }))
+        : new Response("", { status: 404 }),
+    );
+    const { finding } = await detect(url);
+    expect(finding?.evidence[0]).toBe("GET /openstack → 200, but over 65536 bytes: not a list of versions");
+    // read as text, the probe took in ~800 MB of it within its 1.5 s
+    expect(sent).toBeLessThan(64 << 20);
+  });
+
   test("OpenStack: /openstack lists versions", async () => {
     const { finding } = await detect(serve(openstackServer));
     expect(finding?.verdict).toBe("found");

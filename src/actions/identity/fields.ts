@@ -21,8 +21,15 @@ export function checkName(name: string, source: string, path: string, what: "use
   return name;
 }
 
+/**
+ * The longest passwd field taken (PATH_MAX, for homes and shells). Longer is no account's: as an
+ * argument to useradd it fails the boot half-way (E2BIG past 128 KiB) and floods every log line.
+ */
+export const FIELD_MAX_CHARS = 4096;
+
 /** A passwd/shadow field: one line, and no ':' (which would start the next field). */
 export function checkField(value: string, source: string, path: string): string {
+  if (value.length > FIELD_MAX_CHARS) refuse(source, path, `at most ${FIELD_MAX_CHARS} characters, got ${value.length}`);
   if (/[:\n\r\0]/.test(value)) refuse(source, path, `must not contain ':', a newline or NUL (it is a field of /etc/passwd or /etc/shadow), got ${show(value)}`);
   return value;
 }

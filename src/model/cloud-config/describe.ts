@@ -11,6 +11,29 @@ export function describe(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * A value named by its kind only, never its text: for fields that hold passwords, where a wrong
+ * type (a number for a password, "alice:pw" where a mapping was expected) is still the secret.
+ */
+export function describeKind(value: unknown): string {
+  if (value === undefined || value === null) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (value instanceof Date) return "a date";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "boolean") return "true or false";
+  return `a ${typeof value} (not shown: it may be a password)`;
+}
+
+/** "expected WHAT, got a KIND": the message for fields that may hold a password. */
+export function sealedExpected(what: string) {
+  return (issue: v.BaseIssue<unknown>) => `expected ${what}, got ${describeKind(issue.input)}`;
+}
+
+/** objectMessage for a mapping that holds passwords. */
+export function sealedObjectMessage(issue: v.BaseIssue<unknown>): string {
+  return issue.input === undefined ? "required" : `expected a mapping, got ${describeKind(issue.input)}`;
+}
+
 /** A valibot message: "expected WHAT, got VALUE". */
 export function expected(what: string) {
   return (issue: v.BaseIssue<unknown>) => `expected ${what}, got ${describe(issue.input)}`;

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { Secret } from "../secret.ts";
-import { describe, expected, objectMessage } from "./describe.ts";
+import { describe, expected, sealedExpected, sealedObjectMessage } from "./describe.ts";
 import { Bool, NonEmpty } from "./scalars.ts";
 import { SecretStr } from "./secrets.ts";
 
@@ -40,7 +40,8 @@ const ChpasswdUserSchema = v.pipe(
       type: v.optional(v.picklist(["hash", "text", "RANDOM"], expected('"hash", "text" or "RANDOM"')), "hash"),
       password: v.optional(SecretStr),
     },
-    objectMessage,
+    // An entry written as "alice:pw" (the old chpasswd.list form) is the password itself.
+    sealedObjectMessage,
   ),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
@@ -55,9 +56,9 @@ const ChpasswdUserSchema = v.pipe(
 export const Chpasswd = v.object(
   {
     expire: v.optional(Bool, true),
-    users: v.optional(v.array(ChpasswdUserSchema, expected("a list of users with passwords")), []),
+    users: v.optional(v.array(ChpasswdUserSchema, sealedExpected("a list of users with passwords")), []),
   },
-  objectMessage,
+  sealedObjectMessage,
 );
 
 export interface ChpasswdConfig {

@@ -1,10 +1,13 @@
 import * as v from "valibot";
 import { Secret } from "../secret.ts";
-import { Str } from "./scalars.ts";
+import { sealedExpected } from "./describe.ts";
 
-/** A password or a hash: checked as a string, then sealed so that no output can ever show it. */
+/**
+ * A password or a hash: checked as a string, then sealed so that no output can ever show it. A
+ * value of the wrong type is named by its kind: `password: 12345678` is a password too.
+ */
 export const SecretStr = v.pipe(
-  Str,
+  v.string(sealedExpected("a string")),
   v.transform((value) => new Secret(value)),
 );
 

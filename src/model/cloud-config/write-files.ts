@@ -25,8 +25,8 @@ export interface WriteFile {
   content: string;
   encoding: WriteFileEncoding;
   owner: string;
-  /** Permission bits; cloud-init's default is 0o644. */
-  permissions: number;
+  /** Permission bits as given; absent, the write-files action decides (cloud-init's 0o644, 0o600 for a private key). */
+  permissions?: number;
   append: boolean;
   /** Written late (after users and packages exist), as cloud-init's write_files_deferred. */
   defer: boolean;
@@ -53,7 +53,7 @@ const WriteFileSchema = v.pipe(
       content: v.optional(v.pipe(v.union([v.string(), v.number(), v.null()], expected("a string")), v.transform((c) => (c === null ? "" : String(c)))), ""),
       encoding: v.optional(Encoding, "text"),
       owner: v.optional(v.pipe(Str, v.check((o) => OWNER.test(o), expected('"user" or "user:group"'))), "root:root"),
-      permissions: v.optional(Permissions, 0o644),
+      permissions: v.optional(Permissions),
       append: v.optional(Bool, false),
       defer: v.optional(Bool, false),
     },

@@ -26,9 +26,17 @@ const V1_TO_V2: Record<string, string> = {
 /** v2's own names; the misspelling `gratuitious-arp` is netplan's and accepted as it is. */
 export const V2_BOND_PARAMS = new Set([...Object.values(V1_TO_V2), "gratuitious-arp", "all-slaves-active", "learn-packet-interval", "packets-per-slave", "resend-igmp"]);
 
+/**
+ * A scalar as text, or undefined for anything else. String() is not safe on parsed data: a
+ * mapping with a key named toString (`{toString: 1}`) makes it throw a TypeError.
+ */
+export function scalarText(value: unknown): string | undefined {
+  return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+}
+
 export function bondMode(value: unknown, problems: Problems, path: string): BondMode {
   if (value === undefined || value === null) return "balance-rr";
-  const text = String(value);
+  const text = scalarText(value) ?? "";
   if (/^[0-6]$/.test(text)) return BOND_MODES[Number(text)] as BondMode;
   if ((BOND_MODES as readonly string[]).includes(text)) return text as BondMode;
   problems.add(path, `unknown bond mode ${JSON.stringify(value)}; expected one of ${BOND_MODES.join(", ")} (or 0-6)`);
@@ -53,13 +61,16 @@ export function v1BondParams(params: Record<string, unknown>, problems: Problems
       problems.add(`${path}.${key}`, `unknown bond option; expected one of ${Object.keys(V1_TO_V2).map((k) => `bond-${k}`).join(", ")}`);
       continue;
     }
-    out[name] = scalarOf(value);
+    const scalar = scalarOf(value, problems, `${path}.${key}`);
+    if (scalar !== undefined) out[name] = scalar;
   }
   return { mode, params: out };
 }
 
-export function scalarOf(value: unknown): Scalar {
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value === "number" || typeof value === "boolean") return value;
-  return String(value);
+/** An option's value: a string, number, boolean, or a list of scalars (as text); else a problem. */
+export function scalarOf(value: unknown, problems: Problems, path: string): Scalar | undefined {
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "string") return value;
+  const list = Array.isArray(value) ? value.map(scalarText) : undefined;
+  if (list && list.every((s) => s !== undefined)) return list as string[];
+  return problems.add(path, `expected a string, a number, true or false, or a list of them; got ${JSON.stringify(value ?? null)}`);
 }

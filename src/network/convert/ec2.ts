@@ -1,11 +1,13 @@
 import { blankInterface, type Interface, type NetworkConfig, type Nic } from "../../model/network.ts";
 import { isRecord } from "../../model/mapping.ts";
 import { parseCidr } from "../ip.ts";
-import { checkReferences, describeNics, nicByMac, normalMac, pathBook, Problems } from "./problems.ts";
+import { checkReferences, describeNics, nicByMac, normalMac, numberOf, pathBook, Problems } from "./problems.ts";
 
 type Doc = Record<string, unknown>;
 
-const listOf = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : String(value).split("\n").filter(Boolean));
+// Not String(value): it throws on a mapping with a key named toString. A non-text value is one
+// (bad) entry, which the address check then names.
+const listOf = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : typeof value === "string" ? value.split("\n").filter(Boolean) : [value]);
 
 /**
  * EC2's network/interfaces/macs tree → NetworkConfig, as cloud-init's
@@ -37,7 +39,7 @@ export function fromEc2(doc: Doc, nics: readonly Nic[], source: string): Network
       p.add(at, `${mac} matches no NIC on this machine (${describeNics(nics)})`);
       continue;
     }
-    const device = raw["device-number"] === undefined ? 0 : Number(raw["device-number"]);
+    const device = raw["device-number"] === undefined ? 0 : numberOf(raw["device-number"]);
     if (!Number.isInteger(device) || device < 0) p.add(`${at}.device-number`, `expected a whole number, got ${JSON.stringify(raw["device-number"])}`);
     const iface: Interface = { ...blankInterface(nic.name), kind: "physical", match: { mac }, rename: true, dhcp4: true };
     const v4 = listOf(raw["local-ipv4s"]);

@@ -1,5 +1,6 @@
 import type { SourceNetworkConfig } from "../../model/instance-data.ts";
-import type { NetworkConfig, Nic } from "../../model/network.ts";
+import { NetworkConfigSchema, type NetworkConfig, type Nic } from "../../model/network.ts";
+import { parseWith } from "../../model/validate.ts";
 import { fromEc2 } from "./ec2.ts";
 import { fromOpenstack } from "./openstack.ts";
 import { fromV1 } from "./v1.ts";
@@ -13,8 +14,9 @@ const CONVERTERS = { v1: fromV1, v2: fromV2, openstack: fromOpenstack, ec2: from
 /**
  * Any source's network configuration in the one intermediate form. `nics` are the host's NICs
  * (name and MAC), which name the interfaces that a source knows only by MAC. Throws an InputError
- * naming every bad field; returns nothing partial.
+ * naming every bad field; returns nothing partial. The result is checked against the model's schema
+ * as well: boot renders it as it is, and a converter's gap must not become a line in a config file.
  */
 export function toNetworkConfig(source: SourceNetworkConfig, nics: readonly Nic[]): NetworkConfig {
-  return CONVERTERS[source.format](source.config, nics, source.source);
+  return parseWith(NetworkConfigSchema, CONVERTERS[source.format](source.config, nics, source.source), `${source.source} (converted)`);
 }

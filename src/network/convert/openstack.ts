@@ -1,7 +1,8 @@
 import { blankInterface, type Interface, type Nameservers, type NetworkConfig, type Nic, type Route } from "../../model/network.ts";
 import { isRecord } from "../../model/mapping.ts";
-import { bondMode, scalarOf } from "./bond-params.ts";
-import { checkGateways, checkReferences, describeNics, normalMac, nicByMac, pathBook, Problems } from "./problems.ts";
+import { bondMode, scalarOf, scalarText } from "./bond-params.ts";
+import { checkGateways, checkReferences, describeNics, normalMac, nicByMac, numberOf, pathBook, Problems } from "./problems.ts";
+import { metricOf } from "./routes.ts";
 
 /** Link types that are a NIC in the guest: cloud-init's KNOWN_PHYSICAL_TYPES (OVH, OTC and others add their own). */
 const PHYSICAL = new Set(["phy", "ethernet", "bridge", "ovs", "tap", "vif", "vhostuser", "hw_veb", "hyperv", "dvs", "bgpovs", "cascading"]);
@@ -39,32 +40,37 @@ export function fromOpenstack(doc: Doc, nics: readonly Nic[], source: string): N
     if (type === "bond") {
       const members = p.array<unknown>(raw.bond_links, `${at}.bond_links`);
       const params: Record<string, string | number | boolean | string[]> = {};
-      if (raw.bond_miimon !== undefined) params["mii-monitor-interval"] = scalarOf(raw.bond_miimon);
-      if (raw.bond_xmit_hash_policy !== undefined) params["transmit-hash-policy"] = scalarOf(raw.bond_xmit_hash_policy);
+      for (const [key, name] of [["bond_miimon", "mii-monitor-interval"], ["bond_xmit_hash_policy", "transmit-hash-policy"]] as const) {
+        const scalar = raw[key] === undefined ? undefined : scalarOf(raw[key], p, `${at}.${key}`);
+        if (scalar !== undefined) params[name] = scalar;
+      }
       const bond: Interface = { ...blankInterface(`bond${bonds++}`), kind: "bond", members: [], mode: bondMode(raw.bond_mode, p, `${at}.bond_mode`), params, ...(mac ? { mac } : {}) };
       iface = bond;
       // Members are links named by id, possibly later in the list: resolved once all are read.
       pending.push(() => {
         bond.members = members.flatMap((m, j) => {
-          const member = byId.get(String(m));
+          const member = byId.get(scalarText(m) ?? "");
           return member ? [member.name] : (p.add(`${at}.bond_links[${j}]`, `no link has id ${JSON.stringify(m)}`) ?? []);
         });
       });
     } else if (type === "vlan") {
-      const vid = Number(raw.vlan_id);
+      const vid = numberOf(raw.vlan_id);
       if (!Number.isInteger(vid) || vid < 0 || vid > 4094) p.add(`${at}.vlan_id`, `expected a VLAN id from 0 to 4094, got ${JSON.stringify(raw.vlan_id ?? null)}`);
       const vmac = raw.vlan_mac_address === undefined ? mac : normalMac(raw.vlan_mac_address);
       if (raw.vlan_mac_address !== undefined && !vmac) p.add(`${at}.vlan_mac_address`, `expected a MAC address, got ${JSON.stringify(raw.vlan_mac_address)}`);
       const vlan: Interface = { ...blankInterface(`vlan${vid}`), kind: "vlan", id: vid, link: "", ...(vmac ? { mac: vmac } : {}) };
       iface = vlan;
       pending.unshift(() => {
-        const parent = byId.get(String(raw.vlan_link));
+        const parent = byId.get(scalarText(raw.vlan_link) ?? "");
         if (!parent) return void p.add(`${at}.vlan_link`, `no link has id ${JSON.stringify(raw.vlan_link ?? null)}`);
         vlan.link = parent.name;
         vlan.name = typeof raw.name === "string" ? raw.name : `${parent.name}.${vid}`;
+        // PARENT.ID can pass the kernel's 15 characters even when both parts are fine.
+        p.interfaceName(vlan.name, typeof raw.name === "string" ? `${at}.name` : at);
       });
     } else if (typeof type === "string" && PHYSICAL.has(type)) {
       let name = typeof raw.name === "string" ? raw.name : undefined;
+      if (name !== undefined && !p.interfaceName(name, `${at}.name`)) return;
       if (!name && !mac) return p.add(at, "a physical link needs ethernet_mac_address (or name)");
       if (!name && mac) {
         name = nicByMac(nics, mac)?.name;
@@ -86,7 +92,7 @@ export function fromOpenstack(doc: Doc, nics: readonly Nic[], source: string): N
   networks.forEach((raw, i) => {
     const at = `networks[${i}]`;
     if (!isRecord(raw)) return p.add(at, "expected an object");
-    const iface = byId.get(String(raw.link));
+    const iface = byId.get(scalarText(raw.link) ?? "");
     if (!iface) return p.add(`${at}.link`, `no link has id ${JSON.stringify(raw.link ?? null)}`);
     applyNetwork(p, iface, raw, at, routePaths);
   });
@@ -147,7 +153,9 @@ function applyNetwork(p: Problems, iface: Interface, raw: Doc, at: string, route
     const via = r.gateway === undefined || r.gateway === null ? undefined : p.ip(r.gateway, `${rat}.gateway`);
     if (!to) return;
     const route: Route = via ? { to, via } : { to };
-    if (r.metric !== undefined) route.metric = Number(r.metric);
+    // Number() would let "x" through as NaN, and -1 or 1.5 as metrics no renderer can write.
+    const metric = metricOf(p, r.metric, `${rat}.metric`);
+    if (metric !== undefined) route.metric = metric;
     iface.routes.push(route);
     routePaths.set(route, `${rat}.gateway`);
   });

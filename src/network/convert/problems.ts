@@ -1,6 +1,6 @@
 import { InputError, type Problem } from "../../errors.ts";
-import { blankInterface, type Interface, type Nic, type NetworkConfig, type Route } from "../../model/network.ts";
-import { canonicalIp, contains, formatCidr, networkOf, isLinkLocal, netmaskToPrefix, parseCidr, parseIp, parsePrefix, type Family } from "../ip.ts";
+import { blankInterface, INTERFACE_NAME_RULE, isInterfaceName, type Interface, type Nic, type NetworkConfig, type Route } from "../../model/network.ts";
+import { canonicalIp, formatCidr, networkOf, isLinkLocal, netmaskToPrefix, parseCidr, parseIp, parsePrefix, type Family } from "../ip.ts";
 
 /**
  * Converters collect every problem in a source before giving up, so one run names them all; each
@@ -17,6 +17,12 @@ export class Problems {
 
   throwIfAny(): void {
     if (this.list.length) throw new InputError(this.source, this.list);
+  }
+
+  /** A name the interface can have (renderers write it into files and file names), or a problem. */
+  interfaceName(value: unknown, path: string): string | undefined {
+    if (isInterfaceName(value)) return value;
+    return this.add(path, `expected an interface name (${INTERFACE_NAME_RULE}), got ${JSON.stringify(value ?? null)}`);
   }
 
   /** A canonical address, or a problem. */
@@ -85,6 +91,9 @@ export class Problems {
   }
 }
 
+/** A number given as one or as text; NaN for anything else (Number() throws on `{toString: 1}`). */
+export const numberOf = (value: unknown): number => (typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN);
+
 export function prefixOf(mask: unknown, family: Family): number | undefined {
   if (typeof mask === "number") return parsePrefix(mask, family);
   if (typeof mask !== "string") return undefined;
@@ -119,27 +128,50 @@ export function placeholder(name: string): Interface {
 }
 
 /**
+ * An interface's subnets (static addresses' networks and on-link routes), by family and prefix
+ * length: a gateway is then one lookup per distinct prefix, however many addresses there are.
+ * Testing each gateway against each address was quadratic: 5,000 of each took seconds.
+ */
+export type SubnetIndex = Map<string, Set<bigint>>;
+
+export function subnetIndex(iface: Interface, extraRoutes: readonly Route[] = []): SubnetIndex {
+  const index: SubnetIndex = new Map();
+  const nets = [...iface.addresses, ...[...iface.routes, ...extraRoutes].filter((r) => r.via === undefined).map((r) => r.to)];
+  for (const n of nets) {
+    const cidr = parseCidr(n);
+    if (!cidr) continue;
+    const key = `${cidr.family}/${cidr.prefix}`;
+    const set = index.get(key) ?? new Set<bigint>();
+    set.add(networkOf(cidr).value);
+    index.set(key, set);
+  }
+  return index;
+}
+
+/**
  * A gateway is reachable when it is on one of the interface's subnets: a static address's network,
  * a route without a gateway (an on-link route), or a link-local address. Dynamic addressing of the
- * same family may bring any subnet, so it is given the benefit of the doubt.
+ * same family may bring any subnet, so it is given the benefit of the doubt. `index` is the
+ * interface's subnetIndex, when the caller asks about many gateways.
  */
-export function gatewayOnLink(iface: Interface, gateway: string, extraRoutes: readonly Route[] = []): boolean {
+export function gatewayOnLink(iface: Interface, gateway: string, extraRoutes: readonly Route[] = [], index?: SubnetIndex): boolean {
   const ip = parseIp(gateway);
   if (!ip) return true; // reported elsewhere
   if (isLinkLocal(ip)) return true;
   if (ip.family === 4 && iface.dhcp4) return true;
   if (ip.family === 6 && (iface.ipv6 !== "none" || iface.acceptRa === true)) return true;
-  const nets = [...iface.addresses, ...[...iface.routes, ...extraRoutes].filter((r) => r.via === undefined).map((r) => r.to)];
-  return nets.some((n) => {
-    const cidr = parseCidr(n);
-    return cidr !== undefined && contains(cidr, ip);
-  });
+  for (const [key, networks] of index ?? subnetIndex(iface, extraRoutes)) {
+    const [family, prefix] = key.split("/").map(Number) as [number, number];
+    if (family === ip.family && networks.has(networkOf({ ...ip, prefix }).value)) return true;
+  }
+  return false;
 }
 
 /** Checks every route's gateway of `iface`; `pathOf` names the route's field in the source. */
 export function checkGateways(problems: Problems, iface: Interface, pathOf: (route: Route, index: number) => string): void {
+  const index = subnetIndex(iface);
   iface.routes.forEach((route, i) => {
-    if (route.via !== undefined && !gatewayOnLink(iface, route.via)) {
+    if (route.via !== undefined && !gatewayOnLink(iface, route.via, [], index)) {
       problems.add(pathOf(route, i), `${route.via} is not on any subnet of interface ${iface.name}`);
     }
   });
@@ -158,7 +190,14 @@ export function checkReferences(problems: Problems, config: NetworkConfig, where
   }
   const owner = new Map<string, string>();
   // A reference already reported by the converter, in the source's own terms, is not said twice.
-  const reported = (iface: Interface) => problems.list.some((q) => q.path.startsWith(where(iface)));
+  // The paths reported, and every path they are inside: a set, not a scan per interface (which was
+  // quadratic), and "links[1]" no longer counts as inside "links[12]".
+  const inside = new Set<string>();
+  for (const q of problems.list) {
+    inside.add(q.path);
+    for (let i = 0; i < q.path.length; i++) if (q.path[i] === "." || q.path[i] === "[") inside.add(q.path.slice(0, i));
+  }
+  const reported = (iface: Interface) => inside.has(where(iface));
   for (const iface of config.interfaces) {
     if (reported(iface)) continue;
     const members = iface.kind === "bond" || iface.kind === "bridge" ? iface.members : [];

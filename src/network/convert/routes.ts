@@ -1,6 +1,6 @@
 import type { Interface, Route } from "../../model/network.ts";
 import { isRecord } from "../../model/mapping.ts";
-import { gatewayOnLink, type Problems } from "./problems.ts";
+import { gatewayOnLink, type Problems, type SubnetIndex, subnetIndex } from "./problems.ts";
 
 /**
  * A v1 route or subnet route: `destination`/`network` as ADDRESS/PREFIX or with a separate
@@ -29,14 +29,19 @@ export function metricOf(p: Problems, value: unknown, path: string): number | un
   return n;
 }
 
-/** A route given for the whole machine belongs to the interface whose subnet holds its gateway. */
-export function attachGlobalRoute(p: Problems, interfaces: Interface[], route: Route, at: string): void {
+/**
+ * A route given for the whole machine belongs to the interface whose subnet holds its gateway.
+ * `indexes` keeps each interface's subnets between calls (routes with a gateway, the only ones
+ * attached here, do not change them): thousands of routes must not each index every interface.
+ */
+export function attachGlobalRoute(p: Problems, interfaces: Interface[], route: Route, at: string, indexes: Map<Interface, SubnetIndex> = new Map()): void {
   if (!route.via) {
     p.add(at, "a route outside any interface needs a gateway (to know which interface it leaves by)");
     return;
   }
-  const staticOwner = interfaces.find((i) => i.addresses.length && gatewayOnLink({ ...i, dhcp4: false, ipv6: "none", acceptRa: false }, route.via!));
-  const owner = staticOwner ?? interfaces.find((i) => gatewayOnLink(i, route.via!));
+  const indexOf = (i: Interface) => indexes.get(i) ?? indexes.set(i, subnetIndex(i)).get(i)!;
+  const staticOwner = interfaces.find((i) => i.addresses.length && gatewayOnLink({ ...i, dhcp4: false, ipv6: "none", acceptRa: false }, route.via!, [], indexOf(i)));
+  const owner = staticOwner ?? interfaces.find((i) => gatewayOnLink(i, route.via!, [], indexOf(i)));
   if (!owner) p.add(`${at}.gateway`, `${route.via} is not on any subnet of any interface`);
   else owner.routes.push(route);
 }

@@ -1,7 +1,7 @@
 import { blankInterface, type Interface, type NetworkConfig, type Nic, type Route } from "../../model/network.ts";
 import { isRecord } from "../../model/mapping.ts";
 import { v1BondParams, scalarOf } from "./bond-params.ts";
-import { checkGateways, checkReferences, normalMac, pathBook, placeholder, Problems } from "./problems.ts";
+import { checkGateways, checkReferences, normalMac, numberOf, pathBook, placeholder, Problems, type SubnetIndex } from "./problems.ts";
 import { attachGlobalRoute, metricOf, v1Route } from "./routes.ts";
 
 type Doc = Record<string, unknown>;
@@ -34,6 +34,7 @@ export function fromV1(doc: Doc, _nics: readonly Nic[], source: string): Network
   const routePaths = new Map<Route, string>();
   const config: NetworkConfig = { interfaces, nameservers: { addresses: [], search: [] } };
   const later: (() => void)[] = [];
+  const indexes = new Map<Interface, SubnetIndex>();
 
   entries.forEach((raw, i) => {
     const at = `config[${i}]`;
@@ -54,10 +55,11 @@ export function fromV1(doc: Doc, _nics: readonly Nic[], source: string): Network
     }
     if (type === "route") {
       const route = v1Route(p, raw, at);
-      if (route) later.unshift(() => attachGlobalRoute(p, interfaces, route, at));
+      if (route) later.unshift(() => attachGlobalRoute(p, interfaces, route, at, indexes));
       return;
     }
     if (typeof raw.name !== "string" || !raw.name) return p.add(`${at}.name`, "missing: every interface needs a name");
+    if (!p.interfaceName(raw.name, `${at}.name`)) return;
     const iface = makeInterface(p, raw, at);
     if (!iface) return;
     const mtu = p.mtu(raw.mtu, `${at}.mtu`);
@@ -92,7 +94,7 @@ function macOf(p: Problems, raw: Doc, at: string): string | undefined {
 }
 
 function names(p: Problems, value: unknown, path: string): string[] {
-  return p.array<unknown>(value, path).flatMap((n, i) => (typeof n === "string" ? [n] : (p.add(`${path}[${i}]`, "expected an interface name") ?? [])));
+  return p.array<unknown>(value, path).flatMap((n, i) => p.interfaceName(n, `${path}[${i}]`) ?? []);
 }
 
 function makeInterface(p: Problems, raw: Doc, at: string): Interface | undefined {
@@ -112,15 +114,19 @@ function makeInterface(p: Problems, raw: Doc, at: string): Interface | undefined
       for (const [key, value] of Object.entries(isRecord(raw.params) ? raw.params : {})) {
         const v2 = BRIDGE_V1_TO_V2[key];
         if (v2 === "stp") params.stp = truthy(value);
-        else if (v2) params[v2] = scalarOf(value);
+        else if (v2) {
+          const scalar = scalarOf(value, p, `${at}.params.${key}`);
+          if (scalar !== undefined) params[v2] = scalar;
+        }
         else if (!["bridge_maxwait", "bridge_gcint", "bridge_waitport"].includes(key)) p.add(`${at}.params.${key}`, `unknown bridge option; expected one of ${Object.keys(BRIDGE_V1_TO_V2).join(", ")}`);
       }
       return { ...blankInterface(name), kind: "bridge", members: names(p, raw.bridge_interfaces, `${at}.bridge_interfaces`), params, ...withMac };
     }
     case "vlan": {
-      const id = Number(raw.vlan_id);
+      const id = numberOf(raw.vlan_id);
       if (!Number.isInteger(id) || id < 0 || id > 4094) return p.add(`${at}.vlan_id`, `expected a VLAN id from 0 to 4094, got ${JSON.stringify(raw.vlan_id ?? null)}`);
       if (typeof raw.vlan_link !== "string") return p.add(`${at}.vlan_link`, "missing: the interface the VLAN rides on");
+      if (!p.interfaceName(raw.vlan_link, `${at}.vlan_link`)) return undefined;
       return { ...blankInterface(name), kind: "vlan", id, link: raw.vlan_link, ...withMac };
     }
     default:

@@ -81,36 +81,51 @@ function makeInterface(p: Problems, section: (typeof SECTIONS)[number], id: stri
       const matchName = typeof match.name === "string" ? match.name : undefined;
       const setName = typeof raw["set-name"] === "string" ? raw["set-name"] : undefined;
       if (setName && !matchMac && !matchName) p.add(`${at}.set-name`, "set-name needs a match (macaddress or name) to know which device to rename");
+      // A glob is one word too: networkd and NetworkManager write it on a line of its own.
+      if (matchName !== undefined && !/^[^\s\x00-\x1f\x7f]+$/.test(matchName)) return p.add(`${at}.match.name`, `expected a name or a glob without white space or control characters, got ${JSON.stringify(matchName)}`);
       const literal = matchName && !GLOB.test(matchName) ? matchName : undefined;
-      const name = setName ?? (matchMac ? nicByMac(nics, matchMac)?.name : undefined) ?? literal ?? id;
+      const hostName = matchMac ? nicByMac(nics, matchMac)?.name : undefined;
+      const name = setName ?? hostName ?? literal ?? id;
+      // Where the name came from is where a bad one is reported.
+      const from = setName !== undefined ? `${at}.set-name` : hostName !== undefined ? `${at}.match.macaddress` : literal !== undefined ? `${at}.match.name` : at;
+      if (!p.interfaceName(name, from)) return undefined;
       const m: { mac?: string; name?: string } = {};
       if (matchMac) m.mac = matchMac;
       if (matchName) m.name = matchName;
       return { ...blankInterface(name), kind: "physical", match: m, rename: setName !== undefined };
     }
     case "bonds": {
+      if (!p.interfaceName(id, at)) return undefined;
       const members: string[] = [];
       later.push(refs(p, raw.interfaces, `${at}.interfaces`, nameOfId, members));
       const options: Record<string, string | number | boolean | string[]> = {};
       for (const [key, value] of Object.entries(params)) {
         if (key === "mode") continue;
         if (!V2_BOND_PARAMS.has(key)) p.add(`${at}.parameters.${key}`, "unknown bond parameter");
-        else options[key === "gratuitious-arp" ? "gratuitous-arp" : key] = scalarOf(value);
+        else {
+          const scalar = scalarOf(value, p, `${at}.parameters.${key}`);
+          if (scalar !== undefined) options[key === "gratuitious-arp" ? "gratuitous-arp" : key] = scalar;
+        }
       }
       return { ...blankInterface(id), kind: "bond", members, mode: bondMode(params.mode, p, `${at}.parameters.mode`), params: options, ...withMac };
     }
     case "bridges": {
+      if (!p.interfaceName(id, at)) return undefined;
       const members: string[] = [];
       later.push(refs(p, raw.interfaces, `${at}.interfaces`, nameOfId, members));
       const options: Record<string, string | number | boolean | string[]> = {};
       for (const [key, value] of Object.entries(params)) {
         if (!BRIDGE_PARAMS.has(key)) p.add(`${at}.parameters.${key}`, "unknown bridge parameter");
         else if (key === "path-cost" || key === "port-priority") p.add(`${at}.parameters.${key}`, "per-port bridge parameters are not supported");
-        else options[key] = scalarOf(value);
+        else {
+          const scalar = scalarOf(value, p, `${at}.parameters.${key}`);
+          if (scalar !== undefined) options[key] = scalar;
+        }
       }
       return { ...blankInterface(id), kind: "bridge", members, params: options, ...withMac };
     }
     case "vlans": {
+      if (!p.interfaceName(id, at)) return undefined;
       const vid = raw.id;
       if (typeof vid !== "number" || !Number.isInteger(vid) || vid < 0 || vid > 4094) return p.add(`${at}.id`, `expected a VLAN id from 0 to 4094, got ${JSON.stringify(vid ?? null)}`);
       if (typeof raw.link !== "string") return p.add(`${at}.link`, "missing: the interface the VLAN rides on");

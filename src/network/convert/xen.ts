@@ -1,10 +1,12 @@
 import { blankInterface, type Interface, type NetworkConfig, type Nic, type Route } from "../../model/network.ts";
 import { isRecord } from "../../model/mapping.ts";
+import { nestingProblem } from "../../parse/nesting.ts";
 import { checkGateways, checkReferences, describeNics, nicByMac, normalMac, pathBook, Problems } from "./problems.ts";
 
 type Doc = Record<string, unknown>;
 
-const enabled = (entry: Doc) => entry.enabled === undefined || String(entry.enabled) === "1";
+// Not String(): it throws on a mapping with a key named toString.
+const enabled = (entry: Doc) => entry.enabled === undefined || entry.enabled === "1" || entry.enabled === 1;
 
 /**
  * XenStore vm-data/networking → NetworkConfig. The document maps each key under
@@ -25,6 +27,12 @@ export function fromXen(doc: Doc, nics: readonly Nic[], source: string): Network
         raw = JSON.parse(value);
       } catch (error) {
         p.add(at, `invalid JSON: ${(error as Error).message}`);
+        continue;
+      }
+      // Messages quote values with JSON.stringify, which overflows on a value nested 50k deep.
+      const deep = nestingProblem(raw);
+      if (deep) {
+        p.add(at, `refused JSON: ${deep}`);
         continue;
       }
     }

@@ -27,7 +27,8 @@ export const OpenstackMetaDataSchema = v.looseObject(
     name: v.optional(v.string()),
     public_keys: v.optional(recordOf(v.string())),
     keys: v.optional(v.array(v.looseObject({ name: v.optional(v.string()), type: v.optional(v.string()), data: v.string() }))),
-    admin_pass: v.optional(v.string()),
+    // valibot's own message would quote the value ("received 12345678"): a password.
+    admin_pass: v.optional(v.string("expected a string (not shown: a password)")),
     files: v.optional(v.array(v.object({ path: TargetPath, content_path: ContentPath }))),
     meta: v.optional(recordOf(v.unknown())),
     random_seed: v.optional(v.string()),

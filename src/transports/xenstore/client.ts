@@ -144,6 +144,9 @@ export class XenstoreClient {
       this.#kick();
       signal?.addEventListener("abort", onAbort, { once: true });
     });
+    // When the write fails the caller gets that error, and this reply is rejected later (once the
+    // pump sees the connection closed) with nobody waiting: an unhandled rejection ends the process.
+    reply.catch(() => {});
     await this.#stream.write(bytes);
     const frame = await reply;
     if (frame.type === XS_TYPE.ERROR) throw new XenstoreError(splitNul(frame.payload)[0] ?? "EIO", path);
@@ -201,7 +204,13 @@ export class XenstoreClient {
       try {
         result = await body(txId);
       } catch (error) {
-        await this.#request(XS_TYPE.TRANSACTION_END, "(transaction)", pathPayload("F"), { txId }).catch(() => undefined);
+        // The abort is sent but not waited for: the body may have failed because the caller gave
+        // up (its signal) or xenstored stopped answering, and neither may hold this call. The
+        // request is abandoned at once, so its reply, whenever it comes, is matched and dropped.
+        const abandon = new AbortController();
+        const ending = this.#request(XS_TYPE.TRANSACTION_END, "(transaction)", pathPayload("F"), { txId, signal: abandon.signal });
+        abandon.abort();
+        await ending.catch(() => undefined);
         throw error;
       }
       try {
