@@ -5,18 +5,7 @@ import { createFakeHost, type FakeProgram } from "../../src/host/fake.ts";
 import { READ_FACTS } from "../../src/os/windows/scripts/read-facts.ts";
 import { readUserData } from "../../src/userdata/index.ts";
 import { instanceData } from "../actions/identity-helpers.ts";
-
-const SNAPSHOT = {
-  productName: "Windows Server 2022 Datacenter",
-  build: "20348",
-  computerName: "WIN-1",
-  systemDrive: "C:",
-  adminGroup: "Administrators",
-  timezone: "UTC",
-  users: [{ name: "Administrator", sid: "S-1-5-21-1-2-3-500", enabled: true, admin: true, profile: "C:\\Users\\Administrator" }],
-  nics: [],
-  volumes: [],
-};
+import { readFactsOutput } from "../os/windows/windows-fixtures.ts";
 
 /** A Windows as far as boot sees it: PowerShell answering the facts script, scripts exiting as told, shutdown.exe. */
 function windowsHost(exitOf: (scriptPath: string) => number) {
@@ -24,7 +13,7 @@ function windowsHost(exitOf: (scriptPath: string) => number) {
     const file = argv.indexOf("-File");
     if (file >= 0) return { code: exitOf(argv[file + 1] as string) };
     const script = Buffer.from(argv.at(-1) as string, "base64").toString("utf16le");
-    return script === READ_FACTS.text ? { stdout: JSON.stringify(SNAPSHOT) } : { code: 0 };
+    return script === READ_FACTS.text ? { stdout: readFactsOutput() } : { code: 0 };
   };
   return createFakeHost({ platform: "win32", programs: { "powershell.exe": powershell, "shutdown.exe": () => ({ code: 0 }), "cmd.exe": () => ({ code: 0 }) } });
 }

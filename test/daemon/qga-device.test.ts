@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { makeTargetRoot } from "../../examples/target-root.ts";
 import { startDaemon } from "../helpers/daemon-process.ts";
+import { PTY_RELAY } from "../helpers/pty-relay.ts";
 
 /**
  * The daemon on a character device found as a virtio port is found: through
@@ -36,20 +37,6 @@ async function startVportDaemon(root: string) {
   return started;
 }
 
-const RELAY = `
-import os, sys, tty, select
-m, s = os.openpty()
-tty.setraw(s)
-print(os.ttyname(s), flush=True)
-while True:
-    r, _, _ = select.select([m, 0], [], [])
-    if 0 in r:
-        data = os.read(0, 65536)
-        if not data: break
-        os.write(m, data)
-    if m in r:
-        sys.stdout.buffer.write(os.read(m, 65536)); sys.stdout.flush()
-`;
 
 describe("agent daemon on a virtio port", () => {
   test("found through sysfs and /dev/vportNpM, it answers QGA on the device", async () => {
@@ -57,7 +44,7 @@ describe("agent daemon on a virtio port", () => {
     mkdirSync(join(root, "dev/pts"), { recursive: true });
     expect(Bun.spawnSync(["mount", "--bind", "/dev/pts", join(root, "dev/pts")]).exitCode).toBe(0);
     cleanups.unshift(() => Bun.spawnSync(["umount", "-l", join(root, "dev/pts")]));
-    const relay = Bun.spawn(["python3", "-c", RELAY], { stdin: "pipe", stdout: "pipe" });
+    const relay = Bun.spawn(["python3", "-c", PTY_RELAY], { stdin: "pipe", stdout: "pipe" });
     running.push(relay);
     const reader = relay.stdout.getReader();
     // The name's line may come in pieces: whatever follows its newline is the port's first output.

@@ -5,21 +5,16 @@ import { createFakeHost, type FakeProgram } from "../../src/host/fake.ts";
 import { Secret } from "../../src/model/secret.ts";
 import { READ_FACTS } from "../../src/os/windows/scripts/read-facts.ts";
 import { failure } from "../helpers/failure.ts";
+import { readFactsOutput } from "../os/windows/windows-fixtures.ts";
 
-const SNAPSHOT = {
-  productName: "Windows Server 2022 Datacenter",
-  build: "20348",
-  computerName: "WIN-1",
-  systemDrive: "C:",
-  adminGroup: "Administrators",
-  timezone: "UTC",
+/** A French Windows: the built-in Administrator renamed and disabled, one more user, one NIC. */
+const FACTS = readFactsOutput({
   users: [
     { name: "Administrateur", sid: "S-1-5-21-1-2-3-500", enabled: false, admin: true, profile: "C:\\Users\\Administrateur" },
     { name: "carol", sid: "S-1-5-21-1-2-3-1001", enabled: true, admin: false, profile: "C:\\Users\\carol" },
   ],
   nics: [{ name: "Ethernet", mac: "FA-16-3E-00-00-01" }],
-  volumes: [],
-};
+});
 
 const scriptOf = (argv: readonly string[]) => Buffer.from(argv.at(-1) as string, "base64").toString("utf16le");
 
@@ -28,7 +23,7 @@ function windowsContext() {
   const inputs: { script: string; input: string }[] = [];
   const powershell: FakeProgram = (argv, options) => {
     const script = scriptOf(argv);
-    if (script === READ_FACTS.text) return { stdout: JSON.stringify(SNAPSHOT) };
+    if (script === READ_FACTS.text) return { stdout: FACTS };
     inputs.push({ script, input: String(options.input ?? "") });
     return { code: 0 };
   };

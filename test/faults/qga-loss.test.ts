@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { makeTargetRoot } from "../../examples/target-root.ts";
 import { connectQga, type QgaClient } from "../helpers/qga-client.ts";
 import { startHookedDaemon, type HookedDaemon } from "./hooked-daemon.ts";
+import { PTY_RELAY } from "../helpers/pty-relay.ts";
 
 const temps: string[] = [];
 const running: HookedDaemon[] = [];
@@ -151,25 +152,10 @@ describe("transport loss: QGA socket closed mid-request", () => {
   }, 30_000);
 });
 
-/** Holds a pty's master in raw mode and relays it (stdin → port, port → stdout): a host on a virtio port. */
-const RELAY = `
-import os, sys, tty, select
-m, s = os.openpty()
-tty.setraw(s)
-print(os.ttyname(s), flush=True)
-while True:
-    r, _, _ = select.select([m, 0], [], [])
-    if 0 in r:
-        data = os.read(0, 65536)
-        if not data: break
-        os.write(m, data)
-    if m in r:
-        sys.stdout.buffer.write(os.read(m, 65536)); sys.stdout.flush()
-`;
 
 /** A host attached to a fresh pty: its port path, what it sends, what it has received, and its death. */
 async function ptyHost() {
-  const relay = Bun.spawn(["python3", "-c", RELAY], { stdin: "pipe", stdout: "pipe" });
+  const relay = Bun.spawn(["python3", "-c", PTY_RELAY], { stdin: "pipe", stdout: "pipe" });
   const reader = relay.stdout.getReader();
   let got = "";
   while (!got.includes("\n")) got += new TextDecoder("latin1").decode((await reader.read()).value);

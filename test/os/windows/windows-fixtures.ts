@@ -98,3 +98,19 @@ export function expectGolden(name: string, text: string): void {
   if (!existsSync(path)) throw new Error(`${name}: no golden file (run with UPDATE_GOLDENS=1 and review what it wrote)`);
   expect(text).toBe(readFileSync(path, "utf8"));
 }
+
+/** What the read-facts script prints on a small Windows Server 2022, for tests of a fake win32 host. */
+export function readFactsOutput(overrides: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    productName: "Windows Server 2022 Datacenter",
+    build: "20348",
+    computerName: "WIN-1",
+    systemDrive: "C:",
+    adminGroup: "Administrators",
+    timezone: "UTC",
+    users: [{ name: "Administrator", sid: "S-1-5-21-1-2-3-500", enabled: true, admin: true, profile: "C:\\Users\\Administrator" }],
+    nics: [],
+    volumes: [],
+    ...overrides,
+  });
+}
